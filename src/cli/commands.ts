@@ -1,0 +1,8 @@
+import type { Command } from './command';
+
+/**
+ * The command table: one entry per `tbptt-stream <name>` subcommand, each in its own file under
+ * src/cli/commands/. Loaded lazily so that one command's heavy imports do not slow the others.
+ */
+export const commands: ReadonlyArray<{ name: string; load: () => Promise<Command> }> = [
+];
