@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# Debian packages: python3-torch (PyTorch CPU, reference gradients and benchmarks), prometheus
-# (with promtool, for the observability tests). Needs root (or sudo) on a machine without them.
+# Debian packages: python3-torch (PyTorch CPU, reference gradients and benchmarks) with OpenBLAS
+# (without it Debian's torch falls back to the reference BLAS, 5-10x slower: an unfair baseline),
+# prometheus (with promtool, for the observability tests). Needs root (or sudo) on a machine without them.
 set -euo pipefail
 need=()
 /usr/bin/python3 -c 'import torch' 2>/dev/null || need+=(python3-torch)
+dpkg -s libopenblas0-pthread >/dev/null 2>&1 || need+=(libopenblas0-pthread)
 command -v prometheus >/dev/null 2>&1 && command -v promtool >/dev/null 2>&1 || need+=(prometheus)
 if [ ${#need[@]} -eq 0 ]; then echo "debian packages present"; exit 0; fi
 SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
