@@ -5,4 +5,5 @@ import type { Command } from './command';
  * src/cli/commands/. Loaded lazily so that one command's heavy imports do not slow the others.
  */
 export const commands: ReadonlyArray<{ name: string; load: () => Promise<Command> }> = [
+  { name: 'estimate', load: async () => (await import('./commands/estimate')).estimateCommand },
 ];
