@@ -67,6 +67,27 @@ function tail(file, lines) {
   }
 }
 
+/**
+ * @param {string} file
+ * @param {number} max
+ * @returns {string} the first `max` ERROR/FATAL entries of a broker log, each with its exception line
+ */
+function firstErrors(file, max) {
+  let lines;
+  try {
+    lines = readFileSync(file, 'utf8').split('\n');
+  } catch {
+    return '';
+  }
+  const picked = [];
+  for (let i = 0; i < lines.length && picked.length < 2 * max; i++) {
+    if (!/^\[[^\]]*\] (ERROR|FATAL) /.test(lines[i])) continue;
+    picked.push(lines[i]);
+    if (lines[i + 1] && !lines[i + 1].startsWith('[')) picked.push(`  ${lines[i + 1]}`);
+  }
+  return picked.join('\n');
+}
+
 /** A running (or stopped) local broker. Create it with startLocalBroker(). */
 class LocalBroker {
   /**
@@ -144,8 +165,10 @@ class LocalBroker {
       if (child.pid !== undefined) await terminate(child.pid, { graceMs: 5000 });
       owned.delete(child);
       const code = this.exit ? 'BROKER_EXITED' : 'BROKER_NOT_READY';
+      const errors = firstErrors(this.logFile, 5);
       throw new LocalBrokerError(code, `The Kafka ${s.version} broker at ${this.bootstrap} did not start: ${ready.reason}.\n` +
-        `--- last lines of ${this.logFile} ---\n${this.logTail(40)}`, `Full broker log: ${this.logFile}`);
+        (errors ? `--- first errors in the broker log ---\n${errors}\n` : '') +
+        `--- last lines of ${this.logFile} ---\n${this.logTail(25)}`, `Full broker log: ${this.logFile}`);
     }
     this.lastStartSeconds = (Date.now() - started) / 1000;
   }
@@ -204,8 +227,8 @@ async function startLocalBroker(options = {}) {
       if (!taken.includes(port)) return port;
     }
   };
-  const port = await pickPort(options.port, saved.port, []);
-  const controllerPort = await pickPort(options.controllerPort, saved.controllerPort, [port]);
+  let port = await pickPort(options.port, saved.port, []);
+  let controllerPort = await pickPort(options.controllerPort, saved.controllerPort, [port]);
   const clusterId = saved.clusterId ?? newClusterId();
   const { serverProperties, loggingFlag } = writeBrokerConfig({ dataDir, port, controllerPort, version, overrides: options.brokerProperties });
 
@@ -218,7 +241,8 @@ async function startLocalBroker(options = {}) {
       throw new LocalBrokerError('FORMAT_FAILED', `Formatting KRaft storage in ${dataDir} failed (exit ${format.status}):\n${out}`);
     }
   }
-  writeFileSync(savedPath, `${JSON.stringify({ version, port, controllerPort, clusterId }, null, 2)}\n`);
+  const save = () => writeFileSync(savedPath, `${JSON.stringify({ version, port, controllerPort, clusterId }, null, 2)}\n`);
+  save();
 
   const broker = new LocalBroker({
     java, libs, version, dataDir, ownsDataDir, port, controllerPort, clusterId, serverProperties, loggingFlag,
@@ -227,8 +251,24 @@ async function startLocalBroker(options = {}) {
     stopGraceMs: options.stopGraceMs ?? 30_000,
     detached: options.detached ?? false,
   });
-  await broker.launch(); // on failure the folder stays, so that the log the error names can be read
-  return broker;
+  // A port picked here can be taken by another process before the JVM binds it: pick new ones and retry.
+  const portsChosenHere = options.port === undefined && options.controllerPort === undefined;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await broker.launch(); // on failure the folder stays, so that the log the error names can be read
+      return broker;
+    } catch (err) {
+      const portTaken = /Address already in use/.test(broker.logTail(200));
+      if (!(portsChosenHere && portTaken && attempt < 3)) throw err;
+      port = await pickPort(undefined, undefined, []);
+      controllerPort = await pickPort(undefined, undefined, [port]);
+      log(`a port was taken; retrying on ${port} (controller ${controllerPort})`);
+      writeBrokerConfig({ dataDir, port, controllerPort, version, overrides: options.brokerProperties });
+      save();
+      Object.assign(broker.settings, { port, controllerPort });
+      writeFileSync(broker.logFile, '');
+    }
+  }
 }
 
 module.exports = { startLocalBroker, LocalBroker, LocalBrokerError };
