@@ -1,0 +1,104 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { CellKind } from '../../model/model-spec';
+import type { DeviceLayer } from './device-params';
+
+/** One layer's recurrent state for B streams: h [B, H] (and c [B, H] for LSTM). */
+export interface LayerState {
+  readonly h: tf.Tensor;
+  readonly c?: tf.Tensor;
+}
+
+/** Gradients of one backward step. */
+export interface CellGrads {
+  /** Gradient w.r.t. the input-side gate pre-activations (x·W_ihᵀ + b_ih), [B, G·H]. */
+  readonly dGx: tf.Tensor;
+  /** Gradient w.r.t. the hidden-side pre-activations (h·W_hhᵀ + b_hh), [B, G·H]; differs from dGx only for GRU. */
+  readonly dGh: tf.Tensor;
+  /** Gradient w.r.t. the state entering the step. */
+  readonly dPrev: { readonly h: tf.Tensor; readonly c?: tf.Tensor };
+}
+
+/**
+ * Forward and hand-derived backward of one recurrent step (PyTorch's equations and gate orders).
+ * `xProj` is the input projection of the step with `biasX` already added, [B, G·H]; `saved` holds what
+ * the backward step needs; `one` is a kept scalar 1 (saves a scalar upload per use).
+ */
+export interface CellKernels {
+  step(xProj: tf.Tensor, prev: LayerState, w: DeviceLayer): { next: LayerState; saved: tf.Tensor[] };
+  /** dh: gradient w.r.t. the step's output h [B, H]; dc: w.r.t. its output c (LSTM; null when none). */
+  back(dh: tf.Tensor, dc: tf.Tensor | null, saved: tf.Tensor[], prev: LayerState, w: DeviceLayer): CellGrads;
+}
+
+/** The kernels of `cell`. */
+export function cellKernels(cell: CellKind, one: tf.Scalar): CellKernels {
+  /** σ'(pre) from s = σ(pre): s·(1 − s). */
+  const dSigmoid = (s: tf.Tensor): tf.Tensor => tf.mul(s, tf.sub(one, s));
+  /** tanh'(pre) from t = tanh(pre): 1 − t². */
+  const dTanh = (t: tf.Tensor): tf.Tensor => tf.sub(one, tf.square(t));
+
+  if (cell === 'lstm') {
+    return {
+      // gates = x·W_ihᵀ + b_ih + h·W_hhᵀ + b_hh, blocks i, f, g, o; c' = f·c + i·g; h' = o·tanh(c').
+      step(xProj, prev, w) {
+        const gates = tf.add(xProj, tf.matMul(prev.h, w.whhT));
+        const [ai, af, ag, ao] = tf.split(gates, 4, 1) as tf.Tensor[];
+        const i = tf.sigmoid(ai);
+        const f = tf.sigmoid(af);
+        const g = tf.tanh(ag);
+        const o = tf.sigmoid(ao);
+        const c = tf.add(tf.mul(f, prev.c as tf.Tensor), tf.mul(i, g));
+        const tc = tf.tanh(c);
+        return { next: { h: tf.mul(o, tc), c }, saved: [i, f, g, o, tc] };
+      },
+      back(dh, dc, saved, prev, w) {
+        const [i, f, g, o, tc] = saved;
+        const dcFromH = tf.mul(dh, tf.mul(o, dTanh(tc)));
+        const dcT = dc ? tf.add(dc, dcFromH) : dcFromH;
+        const di = tf.mul(tf.mul(dcT, g), dSigmoid(i));
+        const df = tf.mul(tf.mul(dcT, prev.c as tf.Tensor), dSigmoid(f));
+        const dg = tf.mul(tf.mul(dcT, i), dTanh(g));
+        const dO = tf.mul(tf.mul(dh, tc), dSigmoid(o));
+        const dG = tf.concat([di, df, dg, dO], 1);
+        return { dGx: dG, dGh: dG, dPrev: { h: tf.matMul(dG, w.whh), c: tf.mul(dcT, f) } };
+      },
+    };
+  }
+
+  if (cell === 'gru') {
+    return {
+      // r = σ(x_r + h_r), z = σ(x_z + h_z), n = tanh(x_n + r·h_n), h' = (1 − z)·n + z·h,
+      // with x_* = W_i* x + b_i* and h_* = W_h* h + b_h*.
+      step(xProj, prev, w) {
+        const gh = tf.add(tf.matMul(prev.h, w.whhT), w.biasH as tf.Tensor);
+        const [xr, xz, xn] = tf.split(xProj, 3, 1) as tf.Tensor[];
+        const [hr, hz, hn] = tf.split(gh, 3, 1) as tf.Tensor[];
+        const r = tf.sigmoid(tf.add(xr, hr));
+        const z = tf.sigmoid(tf.add(xz, hz));
+        const n = tf.tanh(tf.add(xn, tf.mul(r, hn)));
+        const h = tf.add(n, tf.mul(z, tf.sub(prev.h, n)));
+        return { next: { h }, saved: [r, z, n, hn] };
+      },
+      back(dh, _dc, saved, prev, w) {
+        const [r, z, n, hn] = saved;
+        const dnPre = tf.mul(tf.mul(dh, tf.sub(one, z)), dTanh(n));
+        const dzPre = tf.mul(tf.mul(dh, tf.sub(prev.h, n)), dSigmoid(z));
+        const drPre = tf.mul(tf.mul(dnPre, hn), dSigmoid(r));
+        const dGx = tf.concat([drPre, dzPre, dnPre], 1);
+        const dGh = tf.concat([drPre, dzPre, tf.mul(dnPre, r)], 1);
+        return { dGx, dGh, dPrev: { h: tf.add(tf.matMul(dGh, w.whh), tf.mul(dh, z)) } };
+      },
+    };
+  }
+
+  return {
+    // h' = tanh(x·W_ihᵀ + b_ih + h·W_hhᵀ + b_hh).
+    step(xProj, prev, w) {
+      const h = tf.tanh(tf.add(xProj, tf.matMul(prev.h, w.whhT)));
+      return { next: { h }, saved: [h] };
+    },
+    back(dh, _dc, saved, _prev, w) {
+      const dPre = tf.mul(dh, dTanh(saved[0]));
+      return { dGx: dPre, dGh: dPre, dPrev: { h: tf.matMul(dPre, w.whh) } };
+    },
+  };
+}

@@ -1,0 +1,50 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { ModelSpec } from '../../model/model-spec';
+import type { DeviceParams } from './device-params';
+import type { CellKernels } from './tfjs-cells';
+import type { ForwardTrace } from './tfjs-forward';
+
+/** Per-lag state gradients of the diagnostic pass, lag j = state entering step T−1−j. */
+export interface StateGradients {
+  /** [T, B]: squared norm of stream b's gradient w.r.t. the whole state (h, c of every layer) at lag j. */
+  readonly sumSq: tf.Tensor;
+  /** [T, S]: the mean over streams of that gradient (S = state size, layer by layer: h then c). */
+  readonly mean: tf.Tensor;
+}
+
+/**
+ * Propagates only the state gradient backward from the gradient `dTopLast` [B, H] w.r.t. the top
+ * layer's h at the last step (no weight gradients), step by step, each step top layer first, recording
+ * the gradient w.r.t. the state entering each step.
+ */
+export function stateGradients(spec: ModelSpec, p: DeviceParams, cell: CellKernels, trace: ForwardTrace,
+  dTopLast: tf.Tensor): StateGradients {
+  const T = trace.steps;
+  const L = spec.layers;
+  const dh: Array<tf.Tensor | null> = new Array(L).fill(null);
+  const dc: Array<tf.Tensor | null> = new Array(L).fill(null);
+  const sumSq: tf.Tensor[] = [];
+  const mean: tf.Tensor[] = [];
+  for (let t = T - 1; t >= 0; t--) {
+    let ext: tf.Tensor | null = t === T - 1 ? dTopLast : null;
+    for (let l = L - 1; l >= 0; l--) {
+      const own = dh[l];
+      const dhT = ext && own ? tf.add(ext, own) : (ext ?? own);
+      if (!dhT) throw new Error('internal: no state gradient reaches this step');
+      const prev = t > 0 ? trace.states[l][t - 1] : trace.initial[l];
+      const g = cell.back(dhT, dc[l], trace.saved[l][t], prev, p.layers[l]);
+      dh[l] = g.dPrev.h;
+      dc[l] = g.dPrev.c ?? null;
+      ext = l > 0 ? tf.matMul(g.dGx, p.layers[l].wih) : null;
+    }
+    const parts: tf.Tensor[] = [];
+    for (let l = 0; l < L; l++) {
+      parts.push(dh[l] as tf.Tensor);
+      if (dc[l]) parts.push(dc[l] as tf.Tensor);
+    }
+    const whole = parts.length === 1 ? parts[0] : tf.concat(parts, 1);
+    sumSq.push(tf.sum(tf.square(whole), 1));
+    mean.push(tf.mean(whole, 0));
+  }
+  return { sumSq: tf.stack(sumSq) as tf.Tensor, mean: tf.stack(mean) as tf.Tensor };
+}

@@ -1,0 +1,259 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type {
+  Engine, EngineName, ForwardOptions, ForwardResult, LagNorms, TrainOptions, TrainResult,
+} from '../engine';
+import { stateSize, type ModelSpec } from '../../model/model-spec';
+import { paramShapes, type HostTensor, type ParamSet } from '../../model/param-set';
+import type { RecurrentState } from '../../model/recurrent-state';
+import type { SequenceWindow } from '../../model/sequence-window';
+import { DeviceParamCache, type DeviceParams } from './device-params';
+import { activateBackend, type TfjsBackendName } from './tfjs-backend';
+import { backwardWindow, oneHotTokenGrad, segmentSumTokenGrad, type TokenWeightGrad } from './tfjs-backward';
+import { cellKernels, type CellKernels, type LayerState } from './tfjs-cells';
+import { stateGradients } from './tfjs-diagnose';
+import { decode, forwardLayers, topHidden, type DeviceInputs, type ForwardTrace } from './tfjs-forward';
+import { headLoss, headOutputs } from './tfjs-head';
+
+/**
+ * The TensorFlow.js engine on one backend ('tensorflow' = tfjs-node, 'wasm'). Hand-derived backward
+ * (no autodiff tape); parameters cached on the device per ParamSet identity and version; every call
+ * runs inside tf.tidy, so the live tensor count stays flat. Create it with createTfjsEngine().
+ */
+export class TfjsEngine implements Engine {
+  readonly name: EngineName;
+  private readonly params = new DeviceParamCache();
+  private readonly one: tf.Scalar;
+  private readonly tokenGrad: TokenWeightGrad;
+  private readonly kernels = new Map<string, CellKernels>();
+
+  constructor(private readonly tfBackend: TfjsBackendName, readonly backend: string) {
+    this.name = tfBackend === 'tensorflow' ? 'tfjs-node' : 'tfjs-wasm';
+    activateBackend(tfBackend);
+    this.one = tf.keep(tf.scalar(1));
+    this.tokenGrad = tfBackend === 'wasm' ? oneHotTokenGrad : segmentSumTokenGrad;
+  }
+
+  forward(spec: ModelSpec, params: ParamSet, window: SequenceWindow, initial: RecurrentState,
+    options: ForwardOptions = {}): ForwardResult {
+    const T = window.steps;
+    const outputsFrom = options.outputsFrom ?? T - 1;
+    checkWindow(spec, window, initial, 0);
+    checkStep('outputsFrom', outputsFrom, T);
+    const p = this.prepare(spec, params);
+    let result!: ForwardResult;
+    tf.tidy(() => {
+      const inputs = uploadInputs(spec, window);
+      const trace = forwardLayers(spec, p, this.cell(spec), inputs, uploadState(spec, initial, window.batch), T, window.batch);
+      const logits = decode(p, topHidden(trace, outputsFrom));
+      result = {
+        outputs: splitRows(headOutputs(spec, logits).dataSync() as Float32Array, T - outputsFrom),
+        ...downloadStates(spec, trace, options.keepStatesAfter ?? []),
+      };
+    });
+    return result;
+  }
+
+  trainWindow(spec: ModelSpec, params: ParamSet, window: SequenceWindow, initial: RecurrentState,
+    options: TrainOptions): TrainResult {
+    const T = window.steps;
+    const B = window.batch;
+    const { lossFrom } = options;
+    const outputsFrom = options.outputsFrom ?? T - 1;
+    checkStep('lossFrom', lossFrom, T);
+    checkStep('outputsFrom', outputsFrom, T);
+    checkWindow(spec, window, initial, T);
+    const p = this.prepare(spec, params);
+    const nLoss = T - lossFrom;
+    let result!: TrainResult;
+    tf.tidy(() => {
+      // Forward: cells over the window, decoder over every step that has an output or a loss.
+      const inputs = uploadInputs(spec, window);
+      const cell = this.cell(spec);
+      const trace = forwardLayers(spec, p, cell, inputs, uploadState(spec, initial, B), T, B);
+      const from = Math.min(outputsFrom, lossFrom);
+      const logits = decode(p, topHidden(trace, from));
+      const rows = (s: number, n: number): tf.Tensor =>
+        s === from && n === T - from ? logits : tf.slice(logits, [(s - from) * B, 0], [n * B, spec.outputSize]);
+      // Loss on steps lossFrom..T−1 and its gradient w.r.t. the logits.
+      const head = headLoss(spec, rows(lossFrom, nLoss), uploadTargets(spec, window, lossFrom), nLoss, B);
+      // Backward: decoder, then the cells (layer by layer, top first).
+      const hLoss = topHidden(trace, lossFrom);
+      const dHidden = tf.split(tf.matMul(head.dLogits, p.decW), nLoss, 0) as tf.Tensor[];
+      const dTop = Array.from({ length: T }, (_, t) => (t < lossFrom ? null : dHidden[t - lossFrom]));
+      const grads = backwardWindow(spec, p, cell, inputs, trace, dTop, this.tokenGrad);
+      grads.set('decoder.weight', tf.matMul(tf.transpose(head.dLogits), hLoss));
+      grads.set('decoder.bias', tf.sum(head.dLogits, 0));
+      // Download.
+      const rowLoss = head.rowLoss.dataSync() as Float32Array;
+      let sum = 0;
+      for (let i = 0; i < rowLoss.length; i++) sum += rowLoss[i];
+      result = {
+        loss: sum / rowLoss.length,
+        stepLosses: splitRows(rowLoss, nLoss),
+        grads: downloadGrads(spec, grads),
+        outputs: splitRows(headOutputs(spec, rows(outputsFrom, T - outputsFrom)).dataSync() as Float32Array, T - outputsFrom),
+        ...downloadStates(spec, trace, options.keepStatesAfter ?? []),
+      };
+    });
+    return result;
+  }
+
+  diagnose(spec: ModelSpec, params: ParamSet, window: SequenceWindow, initial: RecurrentState): LagNorms {
+    const T = window.steps;
+    const B = window.batch;
+    checkWindow(spec, window, initial, T);
+    const p = this.prepare(spec, params);
+    let sumSq!: Float32Array;
+    let mean!: Float32Array;
+    tf.tidy(() => {
+      const inputs = uploadInputs(spec, window);
+      const cell = this.cell(spec);
+      const trace: ForwardTrace = forwardLayers(spec, p, cell, inputs, uploadState(spec, initial, B), T, B);
+      const hLast = topHidden(trace, T - 1);
+      const head = headLoss(spec, decode(p, hLast), uploadTargets(spec, window, T - 1), 1, B);
+      const g = stateGradients(spec, p, cell, trace, tf.matMul(head.dLogits, p.decW));
+      sumSq = g.sumSq.dataSync() as Float32Array;
+      mean = g.mean.dataSync() as Float32Array;
+    });
+    // Cumulative norms in float64 on the host.
+    const S = stateSize(spec);
+    const lagNorms: Float64Array[] = [];
+    const cumExact = new Float64Array(T);
+    const cumApprox = new Float64Array(T);
+    const running = new Float64Array(S);
+    let approx = 0;
+    for (let j = 0; j < T; j++) {
+      const norms = new Float64Array(B);
+      let meanNorm = 0;
+      for (let b = 0; b < B; b++) {
+        norms[b] = Math.sqrt(sumSq[j * B + b]);
+        meanNorm += norms[b] / B;
+      }
+      lagNorms.push(norms);
+      approx += meanNorm;
+      cumApprox[j] = approx;
+      let sq = 0;
+      for (let s = 0; s < S; s++) {
+        running[s] += mean[j * S + s];
+        sq += running[s] * running[s];
+      }
+      cumExact[j] = Math.sqrt(sq);
+    }
+    return { lagNorms, cumExact, cumApprox };
+  }
+
+  dispose(): void {
+    this.params.clear();
+    this.one.dispose();
+  }
+
+  /** Activates this engine's backend and returns the device copy of the params. */
+  private prepare(spec: ModelSpec, params: ParamSet): DeviceParams {
+    activateBackend(this.tfBackend);
+    return this.params.get(spec, params);
+  }
+
+  private cell(spec: ModelSpec): CellKernels {
+    let k = this.kernels.get(spec.cell);
+    if (!k) {
+      k = cellKernels(spec.cell, this.one);
+      this.kernels.set(spec.cell, k);
+    }
+    return k;
+  }
+}
+
+function checkStep(name: string, value: number, steps: number): void {
+  if (!Number.isInteger(value) || value < 0 || value >= steps) {
+    throw new RangeError(`${name} must be an integer in [0, ${steps - 1}], got ${value}`);
+  }
+}
+
+/** Throws when the window or the state does not fit the spec; `targetSteps` targets are required. */
+function checkWindow(spec: ModelSpec, w: SequenceWindow, s: RecurrentState, targetSteps: number): void {
+  const B = w.batch;
+  if (!Number.isInteger(B) || B < 1) throw new RangeError(`window.batch must be a positive integer, got ${B}`);
+  if (!Number.isInteger(w.steps) || w.steps < 1) throw new RangeError(`window.steps must be a positive integer, got ${w.steps}`);
+  if (w.inputs.length < w.steps) throw new RangeError(`window.inputs has ${w.inputs.length} steps, expected ${w.steps}`);
+  const inLen = spec.inputKind === 'dense' ? B * spec.inputSize : B;
+  for (let t = 0; t < w.steps; t++) {
+    if (w.inputs[t].length !== inLen) throw new RangeError(`window.inputs[${t}] has ${w.inputs[t].length} values, expected ${inLen}`);
+  }
+  if (w.targets.length < targetSteps) throw new RangeError(`window.targets has ${w.targets.length} steps, expected ${targetSteps}`);
+  const tLen = spec.head === 'softmax' ? B : B * spec.outputSize;
+  for (let t = 0; t < Math.min(w.targets.length, w.steps); t++) {
+    if (w.targets[t].length !== tLen) throw new RangeError(`window.targets[${t}] has ${w.targets[t].length} values, expected ${tLen}`);
+  }
+  const hLen = B * spec.hiddenSize;
+  if (s.h.length !== spec.layers || s.h.some((a) => a.length !== hLen)) {
+    throw new RangeError(`initial state h must be ${spec.layers} arrays of ${hLen} values`);
+  }
+  if (spec.cell === 'lstm' && (!s.c || s.c.length !== spec.layers || s.c.some((a) => a.length !== hLen))) {
+    throw new RangeError(`initial state c must be ${spec.layers} arrays of ${hLen} values (LSTM)`);
+  }
+}
+
+/** Uploads the inputs as one time-major tensor: dense [T·B, I] or token ids [T·B]. */
+function uploadInputs(spec: ModelSpec, w: SequenceWindow): DeviceInputs {
+  const T = w.steps;
+  if (spec.inputKind === 'tokens') {
+    const ids = new Int32Array(T * w.batch);
+    for (let t = 0; t < T; t++) ids.set(w.inputs[t], t * w.batch);
+    return { ids: tf.tensor1d(ids, 'int32') };
+  }
+  const n = w.batch * spec.inputSize;
+  const x = new Float32Array(T * n);
+  for (let t = 0; t < T; t++) x.set(w.inputs[t], t * n);
+  return { dense: tf.tensor2d(x, [T * w.batch, spec.inputSize]) };
+}
+
+/** Targets of steps from..T−1, time-major: class ids [n·B] (int32) or values [n·B, C]. */
+function uploadTargets(spec: ModelSpec, w: SequenceWindow, from: number): tf.Tensor {
+  const n = w.steps - from;
+  if (spec.head === 'softmax') {
+    const ids = new Int32Array(n * w.batch);
+    for (let t = from; t < w.steps; t++) ids.set(w.targets[t], (t - from) * w.batch);
+    for (const id of ids) {
+      if (!(id >= 0 && id < spec.outputSize)) throw new RangeError(`target class ${id} is outside [0, ${spec.outputSize})`);
+    }
+    return tf.tensor1d(ids, 'int32');
+  }
+  const m = w.batch * spec.outputSize;
+  const y = new Float32Array(n * m);
+  for (let t = from; t < w.steps; t++) y.set(w.targets[t], (t - from) * m);
+  return tf.tensor2d(y, [n * w.batch, spec.outputSize]);
+}
+
+function uploadState(spec: ModelSpec, s: RecurrentState, batch: number): LayerState[] {
+  const shape: [number, number] = [batch, spec.hiddenSize];
+  return s.h.map((h, l) => (spec.cell === 'lstm'
+    ? { h: tf.tensor2d(h, shape), c: tf.tensor2d((s.c as Float32Array[])[l], shape) }
+    : { h: tf.tensor2d(h, shape) }));
+}
+
+function downloadStates(spec: ModelSpec, trace: ForwardTrace, keep: readonly number[]):
+  { finalState: RecurrentState; keptStates: RecurrentState[] } {
+  const after = (t: number): RecurrentState => {
+    checkStep('keepStatesAfter', t, trace.steps);
+    const layers = trace.states.map((ls) => ls[t]);
+    const h = layers.map((s) => (s.h.dataSync() as Float32Array).slice());
+    return spec.cell === 'lstm' ? { h, c: layers.map((s) => (s.c!.dataSync() as Float32Array).slice()) } : { h };
+  };
+  return { finalState: after(trace.steps - 1), keptStates: keep.map(after) };
+}
+
+function downloadGrads(spec: ModelSpec, grads: Map<string, tf.Tensor>): ParamSet {
+  const tensors = new Map<string, HostTensor>();
+  for (const [name, shape] of paramShapes(spec)) {
+    const g = grads.get(name);
+    if (!g) throw new Error(`internal: no gradient for ${name}`);
+    tensors.set(name, { shape, data: (g.dataSync() as Float32Array).slice() });
+  }
+  return { tensors, version: 0 };
+}
+
+/** Splits n equal consecutive rows of a flat array into n copies. */
+function splitRows(flat: Float32Array, n: number): Float32Array[] {
+  const size = flat.length / n;
+  return Array.from({ length: n }, (_, i) => flat.slice(i * size, (i + 1) * size));
+}
