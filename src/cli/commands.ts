@@ -5,5 +5,6 @@ import type { Command } from './command';
  * src/cli/commands/. Loaded lazily so that one command's heavy imports do not slow the others.
  */
 export const commands: ReadonlyArray<{ name: string; load: () => Promise<Command> }> = [
+  { name: 'grad', load: async () => (await import('./commands/grad')).gradCommand },
   { name: 'estimate', load: async () => (await import('./commands/estimate')).estimateCommand },
 ];
