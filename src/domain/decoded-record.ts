@@ -17,6 +17,6 @@ export interface DecodeFailure {
   readonly reason:
     | 'empty-value' | 'too-large' | 'not-utf8' | 'malformed-json' | 'not-an-object' | 'missing-field'
     | 'wrong-type' | 'non-finite' | 'wrong-dimension' | 'unknown-token' | 'missing-key' | 'too-deep'
-    | 'malformed-csv';
+    | 'malformed-csv' | 'unexpected-field' | 'unknown-class';
   readonly detail: string;
 }
