@@ -1,13 +1,13 @@
 import { EXIT_BAD_INPUT, readAll, type Command, type CommandIO } from '../command';
 import type { Engine, EngineName } from '../../learner/engines/engine';
-import { availableEngines, loadEngine } from '../../learner/engines/load-engine';
+import { loadEngine } from '../../learner/engines/load-engine';
 import { GradRequestError, parseGradRequest } from '../../learner/model/decode-grad-request';
 import { paramShapes } from '../../learner/model/param-set';
 
 /** How the grad command obtains engines (injectable for tests). */
 export interface EngineLoader {
+  /** Rejects when the engine cannot be loaded here (the reason is shown to the user). */
   loadEngine(name: EngineName | 'auto'): Promise<Engine>;
-  availableEngines(): Promise<EngineName[]>;
 }
 
 /** The output of `tbptt-stream grad` (issue 2, deliverable 8). */
@@ -28,7 +28,7 @@ export interface GradResponse {
  * and prints `{"loss", "grads", "lagNorms", "cumNorms"}` as one JSON line. Bad input exits with code 2
  * and a message naming the field. The engine used is reported on stderr.
  */
-export function createGradCommand(engines: EngineLoader = { loadEngine, availableEngines }): Command {
+export function createGradCommand(engines: EngineLoader = { loadEngine }): Command {
   return {
     name: 'grad',
     summary: 'gradients, loss and per-lag state-gradient norms of one window (JSON on stdin, JSON on stdout)',
@@ -45,14 +45,15 @@ export function createGradCommand(engines: EngineLoader = { loadEngine, availabl
         io.stderr.write(`grad: ${e.message}\n`);
         return EXIT_BAD_INPUT;
       }
-      if (request.engine !== 'auto') {
-        const available = await engines.availableEngines();
-        if (!available.includes(request.engine)) {
-          io.stderr.write(`grad: engine: "${request.engine}" is not available here (available: ${available.join(', ') || 'none'})\n`);
-          return EXIT_BAD_INPUT;
-        }
+      let engine: Engine;
+      try {
+        engine = await engines.loadEngine(request.engine);
+      } catch (e) {
+        // A named engine that does not load here is a bad request; with "auto" it is a broken install.
+        if (request.engine === 'auto') throw e;
+        io.stderr.write(`grad: engine: "${request.engine}" is not available here (${(e as Error).message})\n`);
+        return EXIT_BAD_INPUT;
       }
-      const engine = await engines.loadEngine(request.engine);
       try {
         io.stderr.write(`grad: engine ${engine.name} (${engine.backend})\n`);
         const { spec, params, window, initial, lossFrom } = request;

@@ -45,15 +45,23 @@ export function engineLoadFailure(name: EngineName): string | undefined {
 }
 
 /**
- * Creates the named engine, or for 'auto' the first available in preference order (ts first: without a
- * model size the small-model engine is the safe default).
+ * Creates the named engine, or for 'auto' the first that loads in preference order (ts first: without a
+ * model size the small-model engine is the safe default). Loads only what it returns (plus any that
+ * failed before it).
  * @throws when the named engine cannot be loaded here.
  */
 export async function loadEngine(name: EngineName | 'auto'): Promise<Engine> {
   if (name === 'auto') {
-    const found = await availableEngines();
-    if (found.length === 0) throw new Error('no compute engine can be loaded');
-    return factories[found[0]]();
+    const reasons: string[] = [];
+    for (const candidate of ENGINE_ORDER) {
+      try {
+        return await factories[candidate]();
+      } catch (e) {
+        loadFailures.set(candidate, (e as Error).message);
+        reasons.push(`${candidate}: ${(e as Error).message}`);
+      }
+    }
+    throw new Error(`no compute engine can be loaded (${reasons.join('; ')})`);
   }
   const factory = factories[name];
   if (!factory) throw new Error(`unknown engine "${String(name)}" (known: ${ENGINE_ORDER.join(', ')})`);
