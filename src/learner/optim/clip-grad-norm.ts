@@ -6,12 +6,7 @@ import type { ParamSet } from '../model/param-set';
  * Returns the norm before clipping (NaN/Infinity when the gradients are not finite; then nothing is scaled).
  */
 export function clipGradNorm(grads: ParamSet, maxNorm: number): number {
-  let sq = 0;
-  for (const t of grads.tensors.values()) {
-    const d = t.data;
-    for (let i = 0; i < d.length; i++) sq += d[i] * d[i];
-  }
-  const norm = Math.sqrt(sq);
+  const norm = globalNorm(grads);
   if (!Number.isFinite(norm)) return norm;
   const coef = maxNorm / (norm + 1e-6);
   if (coef < 1) {
@@ -21,4 +16,14 @@ export function clipGradNorm(grads: ParamSet, maxNorm: number): number {
     }
   }
   return norm;
+}
+
+/** Global L2 norm over every tensor of the set (accumulated in float64). */
+export function globalNorm(grads: ParamSet): number {
+  let sq = 0;
+  for (const t of grads.tensors.values()) {
+    const d = t.data;
+    for (let i = 0; i < d.length; i++) sq += d[i] * d[i];
+  }
+  return Math.sqrt(sq);
 }

@@ -1,0 +1,212 @@
+import type { SequenceStep, StepOutcome } from '../../domain/sequence-step';
+import type { Engine, LagNorms } from '../engines/engine';
+import type { ModelSpec } from '../model/model-spec';
+import type { ParamSet } from '../model/param-set';
+import { clipGradNorm, globalNorm } from '../optim/clip-grad-norm';
+import type { LrScaling } from '../optim/lr-scaling';
+import { scaledLearningRate } from '../optim/lr-scaling';
+import type { Optimizer } from '../optim/optimizer';
+import { KeyHistory } from './key-history';
+import { gatherWindow, packStates, unpackState } from './stream-batch';
+import { windowPlan, windowStart, type TbpttScheme, type WindowPlan } from './window-plan';
+
+export interface OnlineLearnerOptions {
+  readonly spec: ModelSpec;
+  readonly engine: Engine;
+  /** Trained in place. */
+  readonly params: ParamSet;
+  readonly optimizer: Optimizer;
+  readonly scheme: TbpttScheme;
+  /** Initial truncation length K. */
+  readonly k: number;
+  readonly learningRate: number;
+  readonly lrScaling: LrScaling;
+  /** Clip on the summed window loss (the reference's convention); applied as clipNorm / k1 to the mean. 0 = off. */
+  readonly clipNorm: number;
+  /** Skip updates whose gradient norm (before clipping) exceeds this; 0 = no bound. Non-finite ones are always skipped. */
+  readonly maxGradNorm: number;
+  /** Steps retained per key (≥ max(diagnostic window, 2·kMax − 1) plus room for pending steps). */
+  readonly historySteps: number;
+}
+
+/** What one training window did. */
+export interface WindowReport {
+  /** Progressive-validation outcomes of the window's new steps, predicted before this update. */
+  readonly outcomes: StepOutcome[];
+  /** Mean loss over the new steps (before the update). */
+  readonly loss: number;
+  /** Streams (keys) in the window and its length in steps. */
+  readonly streams: number;
+  readonly steps: number;
+  readonly k: number;
+  /** Global gradient norm of the mean loss, before clipping. */
+  readonly gradNorm: number;
+  /** Why the update was skipped, if it was. */
+  readonly skipped?: 'non-finite' | 'gradient-too-large';
+}
+
+/**
+ * The online TBPTT learner over many keyed streams. Steps are observed per key; a key is ready once it
+ * has k1 untrained steps; `learn` trains ready keys together as B streams of one window:
+ * take stored detached states → forward k2 steps → losses on the newest k1 → backward → clip → step →
+ * store states. Predictions come out of the same forward, before the update (progressive validation).
+ */
+export class OnlineLearner {
+  private readonly keys = new Map<string, KeyHistory>();
+  private readonly ready = new Set<string>();
+  private plan: WindowPlan;
+  private kValue: number;
+  windows = 0;
+  skippedUpdates = 0;
+
+  constructor(private readonly options: OnlineLearnerOptions) {
+    this.kValue = options.k;
+    this.plan = windowPlan(options.scheme, options.k);
+  }
+
+  /** Current truncation length K. */
+  get k(): number {
+    return this.kValue;
+  }
+
+  /** Changes K from the next window on (the learning rate follows if lrScaling says so). */
+  setK(k: number): void {
+    if (k === this.kValue) return;
+    this.kValue = k;
+    this.plan = windowPlan(this.options.scheme, k);
+    this.ready.clear();
+    for (const h of this.keys.values()) if (h.pending >= this.plan.newSteps) this.ready.add(h.key);
+  }
+
+  /** Learning rate used at the current K. */
+  get learningRate(): number {
+    return scaledLearningRate(this.options.learningRate, this.kValue, this.options.lrScaling);
+  }
+
+  get activeKeys(): number {
+    return this.keys.size;
+  }
+
+  /** Keys with at least k1 untrained steps, in the order they became ready. */
+  readyKeys(): string[] {
+    return [...this.ready];
+  }
+
+  history(key: string): KeyHistory | undefined {
+    return this.keys.get(key);
+  }
+
+  /** Appends one step to its key's history. Returns true when the key has become ready to train. */
+  observe(step: SequenceStep): boolean {
+    let h = this.keys.get(step.key);
+    if (!h) this.keys.set(step.key, (h = new KeyHistory(step.key, this.options.spec, this.options.historySteps)));
+    h.append(step);
+    if (h.pending >= this.plan.newSteps && !this.ready.has(step.key)) {
+      this.ready.add(step.key);
+      return true;
+    }
+    return false;
+  }
+
+  /**
+   * Trains the given ready keys, k1 new steps each. Keys whose windows have the same length share one
+   * window (one optimizer step); in steady state that is all of them.
+   */
+  learn(keys: readonly string[]): WindowReport[] {
+    const groups = new Map<number, KeyHistory[]>();
+    for (const key of keys) {
+      const h = this.keys.get(key);
+      if (!h || h.pending < this.plan.newSteps) throw new Error(`key ${key} is not ready to train`);
+      const steps = h.trained + this.plan.newSteps - windowStart(this.plan, h.trained);
+      let g = groups.get(steps);
+      if (!g) groups.set(steps, (g = []));
+      g.push(h);
+    }
+    return [...groups.values()].map((g) => this.trainWindow(g));
+  }
+
+  private trainWindow(keys: KeyHistory[]): WindowReport {
+    const { spec, engine, params, optimizer } = this.options;
+    const k1 = this.plan.newSteps;
+    const B = keys.length;
+
+    // 1. Take the stored detached states and gather the window [start, start + T) per stream.
+    const starts = keys.map((h) => windowStart(this.plan, h.trained));
+    const T = keys[0].trained + k1 - starts[0];
+    const initial = packStates(spec, keys.map((h, b) => this.stateEntering(h, starts[b])));
+    const window = gatherWindow(spec, keys, starts, T);
+
+    // 2. Forward T steps, losses on the newest k1, backward (the engine's hand-derived pass).
+    const lossFrom = T - k1;
+    const nextStarts = keys.map((h) => windowStart(this.plan, h.trained + k1));
+    const carryAfter = nextStarts[0] - starts[0] - 1; // the same for every stream of the group
+    const keepStatesAfter = carryAfter >= 0 && carryAfter < T - 1 ? [carryAfter] : [];
+    const result = engine.trainWindow(spec, params, window, initial, { lossFrom, outputsFrom: lossFrom, keepStatesAfter });
+
+    // 3. Score: progressive-validation outcomes, predicted before this update.
+    const C = spec.outputSize;
+    const outcomes: StepOutcome[] = [];
+    for (let b = 0; b < B; b++) {
+      for (let i = 0; i < k1; i++) {
+        const pos = keys[b].trained + i;
+        outcomes.push({
+          key: keys[b].key,
+          source: keys[b].sourceAt(pos),
+          output: result.outputs[i].slice(b * C, (b + 1) * C),
+          loss: result.stepLosses[i][b],
+        });
+      }
+    }
+
+    // 4. Clip and step (skipped when the loss or gradient is not finite, or the gradient explodes).
+    const gradNorm = globalNorm(result.grads);
+    let skipped: WindowReport['skipped'];
+    if (!Number.isFinite(result.loss) || !Number.isFinite(gradNorm)) skipped = 'non-finite';
+    else if (this.options.maxGradNorm > 0 && gradNorm > this.options.maxGradNorm) skipped = 'gradient-too-large';
+    if (skipped) {
+      this.skippedUpdates++;
+    } else {
+      if (this.options.clipNorm > 0) clipGradNorm(result.grads, this.options.clipNorm / k1);
+      optimizer.step(params, result.grads, this.learningRate);
+    }
+
+    // 5. Store the detached states for the next windows and mark the new steps trained.
+    const minSpacing = Math.max(8, k1);
+    for (let b = 0; b < B; b++) {
+      const h = keys[b];
+      if (keepStatesAfter.length > 0) h.addSnapshot(nextStarts[b], unpackState(spec, result.keptStates[0], b), minSpacing);
+      h.addSnapshot(starts[b] + T, unpackState(spec, result.finalState, b), minSpacing);
+      h.trained += k1;
+      if (h.pending < k1) this.ready.delete(h.key);
+    }
+    this.windows++;
+    return { outcomes, loss: result.loss, streams: B, steps: T, k: this.kValue, gradNorm, ...(skipped ? { skipped } : {}) };
+  }
+
+  /**
+   * Runs the diagnostic pass (method.md 1.2) over the last `window` steps of up to `streams` keys that
+   * have that much retained history, each starting from its real stored state `window` steps back.
+   * Returns undefined when no key has enough history.
+   */
+  diagnose(window: number, streams: number, pick: (candidates: KeyHistory[], n: number) => KeyHistory[] = (c, n) => c.slice(0, n)): LagNorms | undefined {
+    const candidates = [...this.keys.values()].filter((h) => h.total >= window && h.total - window >= h.oldest
+      && h.snapshotAtOrBefore(h.total - window) !== undefined);
+    if (candidates.length === 0) return undefined;
+    const chosen = pick(candidates, streams);
+    const starts = chosen.map((h) => h.total - window);
+    const initial = packStates(this.options.spec, chosen.map((h, b) => this.stateEntering(h, starts[b])));
+    const win = gatherWindow(this.options.spec, chosen, starts, window);
+    return this.options.engine.diagnose(this.options.spec, this.options.params, win, initial);
+  }
+
+  /** The detached state entering `pos` for key `h`: a stored snapshot, advanced by a forward pass if needed. */
+  private stateEntering(h: KeyHistory, pos: number): Float32Array {
+    const snap = h.snapshotAtOrBefore(pos);
+    if (!snap) throw new Error(`key ${h.key}: no stored state at or before position ${pos}`);
+    if (snap.pos === pos) return snap.state;
+    const { spec, engine, params } = this.options;
+    const gap = gatherWindow(spec, [h], [snap.pos], pos - snap.pos);
+    const out = engine.forward(spec, params, gap, packStates(spec, [snap.state]));
+    return unpackState(spec, out.finalState, 0);
+  }
+}
