@@ -7,4 +7,5 @@ import type { Command } from './command';
 export const commands: ReadonlyArray<{ name: string; load: () => Promise<Command> }> = [
   { name: 'grad', load: async () => (await import('./commands/grad')).gradCommand },
   { name: 'estimate', load: async () => (await import('./commands/estimate')).estimateCommand },
+  { name: 'config', load: async () => (await import('./commands/config')).configCommand },
 ];
