@@ -46,6 +46,19 @@ function installExitHook() {
   });
 }
 
+/**
+ * The exit hook does not run when this process is killed by a signal; a tiny shell loop then sends the
+ * broker SIGTERM, so that no orphaned broker outlives a killed test run. It ends by itself with the broker.
+ * @param {number} brokerPid
+ */
+function watchParent(brokerPid) {
+  const loop = `while kill -0 ${process.pid} 2>/dev/null && kill -0 ${brokerPid} 2>/dev/null; do sleep 2; done; ` +
+    `kill -0 ${process.pid} 2>/dev/null || kill -TERM ${brokerPid} 2>/dev/null; exit 0`;
+  try {
+    spawn('sh', ['-c', loop], { stdio: 'ignore', detached: true }).unref();
+  } catch { /* no sh: the exit hook still covers normal exits */ }
+}
+
 /** @returns {string} a Kafka cluster id: 16 random bytes, URL-safe base64 without padding */
 function newClusterId() {
   for (;;) {
@@ -156,6 +169,7 @@ class LocalBroker {
     } else {
       installExitHook();
       owned.add(child);
+      if (child.pid !== undefined) watchParent(child.pid);
     }
     const ready = await waitUntilReady(this.bootstrap, {
       timeoutMs: s.readyTimeoutMs,
