@@ -1,0 +1,149 @@
+/**
+ * Learner benchmark (issue 2): timesteps trained per second on every available engine, side by side
+ * with PyTorch (Debian's python3-torch, 2 threads) in the same run, on the same windows; plus the cost of
+ * one W = 100 diagnostic pass relative to one training window.
+ *
+ *   npm run bench [-- --quick] [-- --json out/bench-learner.json] [-- --engines ts,tfjs-node]
+ *
+ * Timesteps/s = B·K·windows / seconds, where a window is forward + hand-derived backward + clip + SGD.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import type { Engine, EngineName } from '../src/learner/engines/engine';
+import { availableEngines, engineLoadFailure, loadEngine } from '../src/learner/engines/load-engine';
+import { chooseEngine } from '../src/learner/engines/choose-engine';
+import { initParams } from '../src/learner/model/init-params';
+import type { ModelSpec } from '../src/learner/model/model-spec';
+import { zeroState } from '../src/learner/model/recurrent-state';
+import type { SequenceWindow } from '../src/learner/model/sequence-window';
+import { clipGradNorm } from '../src/learner/optim/clip-grad-norm';
+import { Sgd } from '../src/learner/optim/sgd';
+import { createRng } from '../src/util/rng';
+
+interface BenchConfig {
+  readonly name: string;
+  readonly layers: number;
+  readonly hidden: number;
+  readonly batch: number;
+  readonly k: number;
+  /** Window length: 2K−1 (paper scheme, losses on the last K) or K (classic). */
+  readonly windowSteps: number;
+  readonly vocab: number;
+  readonly classes: number;
+}
+
+const CONFIGS: readonly BenchConfig[] = [
+  { name: 'copy 2x50 B=64 K=15', layers: 2, hidden: 50, batch: 64, k: 15, windowSteps: 29, vocab: 6, classes: 6 },
+  { name: 'stream 1x64 B=1 K=32', layers: 1, hidden: 64, batch: 1, k: 32, windowSteps: 32, vocab: 32, classes: 32 },
+  { name: 'stream 1x128 B=16 K=32', layers: 1, hidden: 128, batch: 16, k: 32, windowSteps: 32, vocab: 32, classes: 32 },
+  { name: 'medium 1x256 B=32 K=50', layers: 1, hidden: 256, batch: 32, k: 50, windowSteps: 50, vocab: 32, classes: 32 },
+];
+
+function specOf(c: BenchConfig): ModelSpec {
+  return { cell: 'lstm', layers: c.layers, inputSize: c.vocab, inputKind: 'tokens', embedSize: c.hidden, hiddenSize: c.hidden, outputSize: c.classes, head: 'softmax' };
+}
+
+function tokenWindow(c: BenchConfig, steps: number, seed: number): SequenceWindow {
+  const rng = createRng(seed);
+  const ids = (n: number) => Int32Array.from({ length: c.batch }, () => rng.int(n));
+  return { batch: c.batch, steps, inputs: Array.from({ length: steps }, () => ids(c.vocab)), targets: Array.from({ length: steps }, () => ids(c.classes)) };
+}
+
+/** Runs `fn` repeatedly for at least `seconds` (after `warmup` calls); returns calls per second. */
+function rate(fn: () => void, seconds: number, warmup: number): { perSecond: number; calls: number } {
+  for (let i = 0; i < warmup; i++) fn();
+  let calls = 0;
+  const t0 = process.hrtime.bigint();
+  let elapsed = 0;
+  while (elapsed < seconds || calls < 3) {
+    fn();
+    calls++;
+    elapsed = Number(process.hrtime.bigint() - t0) / 1e9;
+  }
+  return { perSecond: calls / elapsed, calls };
+}
+
+function benchEngine(engine: Engine, c: BenchConfig, seconds: number): { timestepsPerSecond: number; diagnosticRelative: number } {
+  const spec = specOf(c);
+  const params = initParams(spec, 'pytorch', createRng(1));
+  const opt = new Sgd();
+  const win = tokenWindow(c, c.windowSteps, 2);
+  const lossFrom = c.windowSteps - c.k;
+  let state = zeroState(spec, c.batch);
+  const train = () => {
+    const r = engine.trainWindow(spec, params, win, state, { lossFrom });
+    clipGradNorm(r.grads, 1 / c.k);
+    opt.step(params, r.grads, 0.01);
+    state = r.finalState;
+  };
+  const windows = rate(train, seconds, 3);
+  const diagWin = tokenWindow(c, 100, 3);
+  const diag = rate(() => engine.diagnose(spec, params, diagWin, zeroState(spec, c.batch)), Math.min(seconds, 1), 1);
+  return { timestepsPerSecond: windows.perSecond * c.batch * c.k, diagnosticRelative: windows.perSecond / diag.perSecond };
+}
+
+function benchTorch(configs: readonly BenchConfig[], seconds: number): Map<string, number> {
+  const script = join(__dirname, '..', '..', 'bench', 'torch_bench.py');
+  const input = JSON.stringify(configs.map((c) => ({ ...c, embed: c.hidden, seconds })));
+  const r = spawnSync('/usr/bin/python3', [script, '2'], { input, encoding: 'utf8' });
+  const out = new Map<string, number>();
+  if (r.status !== 0) {
+    process.stderr.write(`PyTorch baseline unavailable (${r.error?.message ?? r.stderr.trim().split('\n').pop()}); install python3-torch\n`);
+    return out;
+  }
+  for (const line of r.stdout.trim().split('\n')) {
+    const j = JSON.parse(line) as { name: string; timestepsPerSecond: number };
+    out.set(j.name, j.timestepsPerSecond);
+  }
+  return out;
+}
+
+function arg(name: string): string | undefined {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}
+
+async function main(): Promise<void> {
+  const quick = process.argv.includes('--quick');
+  const seconds = quick ? 0.5 : 2;
+  const wanted = arg('--engines')?.split(',') as EngineName[] | undefined;
+  const engines = (await availableEngines()).filter((e) => !wanted || wanted.includes(e));
+  for (const name of ['ts', 'tfjs-node', 'tfjs-wasm'] as EngineName[]) {
+    const why = engineLoadFailure(name);
+    if (why) process.stderr.write(`engine ${name} unavailable: ${why}\n`);
+  }
+  const rows: Array<Record<string, unknown>> = [];
+  process.stderr.write(`PyTorch baseline (2 threads, ${seconds} s per config)...\n`);
+  const torch = benchTorch(CONFIGS, seconds);
+  for (const c of CONFIGS) {
+    const auto = chooseEngine(specOf(c), c.batch, engines);
+    for (const name of engines) {
+      process.stderr.write(`${c.name}: ${name}...\n`);
+      const engine = await loadEngine(name);
+      const r = benchEngine(engine, c, seconds);
+      engine.dispose();
+      const t = torch.get(c.name);
+      rows.push({ config: c.name, engine: name, auto: name === auto, timestepsPerSecond: Math.round(r.timestepsPerSecond),
+        torchTimestepsPerSecond: t === undefined ? null : Math.round(t), ratioToTorch: t === undefined ? null : r.timestepsPerSecond / t,
+        diagnosticW100PerWindow: r.diagnosticRelative });
+    }
+  }
+  const fmt = (v: unknown, d = 2) => (typeof v === 'number' ? v.toFixed(d) : '-');
+  console.log('| config | engine | timesteps/s | PyTorch timesteps/s | ratio | W=100 diagnostic / window |');
+  console.log('|---|---|--:|--:|--:|--:|');
+  for (const r of rows) {
+    console.log(`| ${r.config} | ${r.engine}${r.auto ? ' (auto)' : ''} | ${r.timestepsPerSecond} | ${r.torchTimestepsPerSecond ?? '-'} | ${fmt(r.ratioToTorch)} | ${fmt(r.diagnosticW100PerWindow)} |`);
+  }
+  const json = arg('--json');
+  if (json) {
+    mkdirSync(dirname(json), { recursive: true });
+    writeFileSync(json, JSON.stringify({ date: new Date().toISOString(), seconds, rows }, null, 2));
+    process.stderr.write(`wrote ${json}\n`);
+  }
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exitCode = 1;
+});
