@@ -61,7 +61,7 @@ export class ConfigError extends TbpttError {
   constructor(problems: readonly ConfigProblem[]) {
     const n = problems.length;
     super(
-      `invalid configuration (${n} problem${n === 1 ? '' : 's'}):\n` + problems.map((p) => `  - ${formatProblem(p)}`).join('\n'),
+      `invalid configuration (${n} problem${n === 1 ? '' : 's'}):\n` + problems.map((p) => `  - ${formatProblem(p).replace(/\n/g, '\n    ').replace(/ +\n/g, '\n')}`).join('\n'),
       { retriable: false },
     );
     this.problems = Object.freeze([...problems]);

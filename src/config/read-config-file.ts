@@ -27,7 +27,12 @@ export function readConfigFile(path: string): ConfigFileContent {
   try {
     data = json ? JSON.parse(text) : parseYaml(text, { uniqueKeys: true, prettyErrors: true });
   } catch (e) {
-    const msg = (e as Error).message.replace(/\s+$/, '');
+    let msg = (e as Error).message.replace(/\s+$/, '');
+    const at = json ? /position (\d+)/.exec(msg) : null;
+    if (at !== null) {
+      const before = text.slice(0, Number(at[1])).split('\n');
+      msg += ` (line ${before.length}, column ${before[before.length - 1].length + 1})`;
+    }
     return { ok: false, message: `is not valid ${json ? 'JSON' : 'YAML'}: ${msg}` };
   }
   if (data === null || data === undefined) return { ok: true, data: {} };
