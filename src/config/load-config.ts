@@ -140,7 +140,10 @@ function applyFile(
     if (!CONFIG_SECTIONS.includes(top)) {
       // A key placed at the top level instead of in its section, or a misspelt section.
       const moved = CONFIG_KEYS.find((k) => k.name === top);
-      const hint = moved !== undefined
+      const dotted = keyByPath(top);
+      const hint = dotted !== undefined
+        ? ` Files nest keys in their section: write it as "${dotted.section}: {${dotted.name}: ...}"`
+        : moved !== undefined
         ? ` ${top} belongs in the section ${moved.section}: write it as "${moved.section}: {${top}: ...}"`
         : didYouMean(top, topNames);
       problems.push({ key: top, origin, message: `is not a configuration section or key.${hint}` });

@@ -39,6 +39,10 @@ describe('config errors: unknown names, with suggestions', () => {
     assert.match(found[2], /^model\.kMax .*Did you mean truncation\.kMax\?/);
   });
 
+  it('a dotted key in a file, with the nested form to write', () => {
+    one(fileProblems('truncation.kMax: 50\n').found, /^truncation\.kMax .*is not a configuration section or key\. Files nest keys in their section: write it as "truncation: \{kMax: \.\.\.\}"/);
+  });
+
   it('an unknown TBPTT_ environment variable, with the closest name', () => {
     one(problems([], { TBPTT_TRUNCATION_KMAXX: '3' }), /^env TBPTT_TRUNCATION_KMAXX: is not a configuration key\. Did you mean TBPTT_TRUNCATION_K_MAX\?/);
   });
