@@ -12,12 +12,23 @@
  */
 export function gemmAcc(M: number, N: number, K: number,
   A: Float32Array, aOff: number, B: Float32Array, bOff: number, C: Float32Array, cOff: number): void {
+  // Depth panels of ≈ 64k floats of B (256 KB) stay in L2 while every row block of A passes over them;
+  // this matters for the weight gradients, whose depth is T·B.
+  const panel = Math.max(8, Math.floor(PANEL_FLOATS / N / 8) * 8);
+  for (let k0 = 0; k0 < K; k0 += panel) gemmPanel(M, N, K, k0, Math.min(K, k0 + panel), A, aOff, B, bOff, C, cOff);
+}
+
+const PANEL_FLOATS = 65536;
+
+/** C[M, N] += A[:, k0:k1] · B[k0:k1, :], A with leading dimension K. */
+function gemmPanel(M: number, N: number, K: number, k0: number, k1: number,
+  A: Float32Array, aOff: number, B: Float32Array, bOff: number, C: Float32Array, cOff: number): void {
   let m = 0;
   for (; m + 4 <= M; m += 4) {
     const ra0 = aOff + m * K, ra1 = ra0 + K, ra2 = ra1 + K, ra3 = ra2 + K;
     const c0 = cOff + m * N, c1 = c0 + N, c2 = c1 + N, c3 = c2 + N;
-    let k = 0;
-    for (; k + 4 <= K; k += 4) {
+    let k = k0;
+    for (; k + 4 <= k1; k += 4) {
       const a00 = A[ra0 + k], a01 = A[ra0 + k + 1], a02 = A[ra0 + k + 2], a03 = A[ra0 + k + 3];
       const a10 = A[ra1 + k], a11 = A[ra1 + k + 1], a12 = A[ra1 + k + 2], a13 = A[ra1 + k + 3];
       const a20 = A[ra2 + k], a21 = A[ra2 + k + 1], a22 = A[ra2 + k + 2], a23 = A[ra2 + k + 3];
@@ -31,7 +42,7 @@ export function gemmAcc(M: number, N: number, K: number,
         C[c3 + n] += a30 * y0 + a31 * y1 + a32 * y2 + a33 * y3;
       }
     }
-    for (; k < K; k++) {
+    for (; k < k1; k++) {
       const a0 = A[ra0 + k], a1 = A[ra1 + k], a2 = A[ra2 + k], a3 = A[ra3 + k];
       const b0 = bOff + k * N;
       for (let n = 0; n < N; n++) {
@@ -43,14 +54,14 @@ export function gemmAcc(M: number, N: number, K: number,
       }
     }
   }
-  for (; m < M; m++) gemvRowAcc(N, K, A, aOff + m * K, B, bOff, C, cOff + m * N);
+  for (; m < M; m++) gemvRowAcc(N, k0, k1, A, aOff + m * K, B, bOff, C, cOff + m * N);
 }
 
-/** c[N] += a[K] · B[K, N]: one row, blocked 8 steps of depth at a time. */
-function gemvRowAcc(N: number, K: number, A: Float32Array, ra: number, B: Float32Array, bOff: number,
+/** c[N] += a[k0:k1] · B[k0:k1, N]: one row, blocked 8 steps of depth at a time. */
+function gemvRowAcc(N: number, k0: number, k1: number, A: Float32Array, ra: number, B: Float32Array, bOff: number,
   C: Float32Array, c: number): void {
-  let k = 0;
-  for (; k + 8 <= K; k += 8) {
+  let k = k0;
+  for (; k + 8 <= k1; k += 8) {
     const a0 = A[ra + k], a1 = A[ra + k + 1], a2 = A[ra + k + 2], a3 = A[ra + k + 3];
     const a4 = A[ra + k + 4], a5 = A[ra + k + 5], a6 = A[ra + k + 6], a7 = A[ra + k + 7];
     const b0 = bOff + k * N, b1 = b0 + N, b2 = b1 + N, b3 = b2 + N, b4 = b3 + N, b5 = b4 + N, b6 = b5 + N, b7 = b6 + N;
@@ -59,7 +70,7 @@ function gemvRowAcc(N: number, K: number, A: Float32Array, ra: number, B: Float3
         + a4 * B[b4 + n] + a5 * B[b5 + n] + a6 * B[b6 + n] + a7 * B[b7 + n];
     }
   }
-  for (; k < K; k++) {
+  for (; k < k1; k++) {
     const a = A[ra + k];
     const b0 = bOff + k * N;
     for (let n = 0; n < N; n++) C[c + n] += a * B[b0 + n];

@@ -35,6 +35,15 @@ describe('ts kernels', () => {
     }
   });
 
+  it('gemmAcc splits long depths into cache panels without losing or repeating a term', () => {
+    // N = 4096 makes the depth panel 16 deep, so K = 37 runs three panels (16, 16, 5).
+    const M = 5, N = 4096, K = 37;
+    const A = rand(M * K), B = rand(K * N), C = rand(M * N);
+    const expected = naiveGemm(M, N, K, A, B, C);
+    gemmAcc(M, N, K, A, 0, B, 0, C, 0);
+    assertNear(C, expected, 1e-5, 'paneled product');
+  });
+
   it('gemmAcc honours offsets and touches nothing outside its target rows', () => {
     const M = 6, N = 7, K = 10, aOff = 3, bOff = 5, cOff = 11;
     const A = rand(aOff + M * K + 4), B = rand(bOff + K * N + 2), C = rand(cOff + M * N + 9);
