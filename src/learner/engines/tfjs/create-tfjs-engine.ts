@@ -8,7 +8,6 @@ import { TfjsEngine } from './tfjs-engine';
  * loader's reason when the backend cannot be loaded (tfjs-node is an optional dependency whose native
  * addon may be missing; scripts/setup/30-tfjs-node.sh builds it).
  */
-export async function createTfjsEngine(backend: TfjsBackendName): Promise<Engine> {
-  const detail = await loadTfjsBackend(backend);
-  return new TfjsEngine(backend, detail);
+export function createTfjsEngine(backend: TfjsBackendName): Promise<Engine> {
+  return loadTfjsBackend(backend, (detail) => new TfjsEngine(backend, detail));
 }

@@ -8,11 +8,21 @@ export type TfjsBackendName = 'tensorflow' | 'wasm';
 const requireOptional = createRequire(__filename);
 
 /**
- * Registers and initialises a backend (idempotent). Throws with the loader's reason when the backend's
- * package cannot be loaded (e.g. tfjs-node's native addon is missing). Returns a detail string for logs:
- * "tensorflow" or "wasm-simd" / "wasm".
+ * Registers and initialises a backend (idempotent), then calls `build` with a detail string for logs
+ * ("tensorflow", "wasm-simd" or "wasm") while the backend is active. Rejects with the loader's reason
+ * when the backend's package cannot be loaded (e.g. tfjs-node's native addon is missing).
  */
-export async function loadTfjsBackend(backend: TfjsBackendName): Promise<string> {
+export function loadTfjsBackend<T>(backend: TfjsBackendName, build: (detail: string) => T): Promise<T> {
+  // Backend initialisation is asynchronous and global to tfjs-core: one at a time (build included), or an
+  // engine created meanwhile would find another backend's initialisation pending.
+  const result = loading.then(async () => build(await load(backend)));
+  loading = result.catch(() => undefined);
+  return result;
+}
+
+let loading: Promise<unknown> = Promise.resolve();
+
+async function load(backend: TfjsBackendName): Promise<string> {
   if (backend === 'tensorflow') {
     // libtensorflow's informational banner (CPU features) goes to stderr unless told otherwise.
     process.env.TF_CPP_MIN_LOG_LEVEL ??= '2';

@@ -199,6 +199,11 @@ function uploadInputs(spec: ModelSpec, w: SequenceWindow): DeviceInputs {
   if (spec.inputKind === 'tokens') {
     const ids = new Int32Array(T * w.batch);
     for (let t = 0; t < T; t++) ids.set(w.inputs[t], t * w.batch);
+    for (let i = 0; i < ids.length; i++) {
+      if (!(ids[i] >= 0 && ids[i] < spec.inputSize)) {
+        throw new RangeError(`window.inputs[${Math.floor(i / w.batch)}][${i % w.batch}]: token ${ids[i]} is outside [0, ${spec.inputSize})`);
+      }
+    }
     return { ids: tf.tensor1d(ids, 'int32') };
   }
   const n = w.batch * spec.inputSize;
@@ -213,8 +218,10 @@ function uploadTargets(spec: ModelSpec, w: SequenceWindow, from: number): tf.Ten
   if (spec.head === 'softmax') {
     const ids = new Int32Array(n * w.batch);
     for (let t = from; t < w.steps; t++) ids.set(w.targets[t], (t - from) * w.batch);
-    for (const id of ids) {
-      if (!(id >= 0 && id < spec.outputSize)) throw new RangeError(`target class ${id} is outside [0, ${spec.outputSize})`);
+    for (let i = 0; i < ids.length; i++) {
+      if (!(ids[i] >= 0 && ids[i] < spec.outputSize)) {
+        throw new RangeError(`window.targets[${from + Math.floor(i / w.batch)}][${i % w.batch}]: class ${ids[i]} is outside [0, ${spec.outputSize})`);
+      }
     }
     return tf.tensor1d(ids, 'int32');
   }
