@@ -3,6 +3,7 @@ import type { ModelSpec } from '../../model/model-spec';
 import type { DeviceParams } from './device-params';
 import type { CellKernels } from './tfjs-cells';
 import type { DeviceInputs, ForwardTrace } from './tfjs-forward';
+import type { TensorSplits } from './tensor-splits';
 
 /**
  * Gradient of a weight that multiplies one-hot token rows: dW [n, V] = dYᵀ·onehot(ids), given dY
@@ -23,7 +24,7 @@ export const oneHotTokenGrad: TokenWeightGrad = (dY, ids, vocab) =>
  * parameter by PyTorch name. Weight gradients are accumulated in one matMul per weight over all T·B rows.
  */
 export function backwardWindow(spec: ModelSpec, p: DeviceParams, cell: CellKernels, inputs: DeviceInputs,
-  trace: ForwardTrace, dTop: ReadonlyArray<tf.Tensor | null>, tokenGrad: TokenWeightGrad): Map<string, tf.Tensor> {
+  trace: ForwardTrace, dTop: ReadonlyArray<tf.Tensor | null>, tokenGrad: TokenWeightGrad, splits: TensorSplits): Map<string, tf.Tensor> {
   const grads = new Map<string, tf.Tensor>();
   const T = trace.steps;
   let dExt: ReadonlyArray<tf.Tensor | null> = dTop;
@@ -56,7 +57,7 @@ export function backwardWindow(spec: ModelSpec, p: DeviceParams, cell: CellKerne
     grads.set(`rnn.bias_ih_l${l}`, tf.sum(dGxAll, 0));
     grads.set(`rnn.bias_hh_l${l}`, tf.sum(dGhAll, 0));
     if (l > 0) {
-      dExt = tf.split(tf.matMul(dGxAll, w.wih), T, 0) as tf.Tensor[];
+      dExt = splits.rows(tf.matMul(dGxAll, w.wih), T);
     } else if (trace.embedded) {
       const dEmb = tf.matMul(dGxAll, w.wih);
       grads.set('encoder.weight', 'dense' in inputs

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { CellKind } from '../../model/model-spec';
 import type { DeviceLayer } from './device-params';
+import type { TensorSplits } from './tensor-splits';
 
 /** One layer's recurrent state for B streams: h [B, H] (and c [B, H] for LSTM). */
 export interface LayerState {
@@ -21,7 +22,8 @@ export interface CellGrads {
 /**
  * Forward and hand-derived backward of one recurrent step (PyTorch's equations and gate orders).
  * `xProj` is the input projection of the step with `biasX` already added, [B, G·H]; `saved` holds what
- * the backward step needs; `one` is a kept scalar 1 (saves a scalar upload per use).
+ * the backward step needs. cellKernels() takes a kept scalar 1 (saves a scalar upload per use) and the
+ * backend's way of cutting the gate blocks apart.
  */
 export interface CellKernels {
   step(xProj: tf.Tensor, prev: LayerState, w: DeviceLayer): { next: LayerState; saved: tf.Tensor[] };
@@ -30,7 +32,7 @@ export interface CellKernels {
 }
 
 /** The kernels of `cell`. */
-export function cellKernels(cell: CellKind, one: tf.Scalar): CellKernels {
+export function cellKernels(cell: CellKind, one: tf.Scalar, splits: TensorSplits): CellKernels {
   /** σ'(pre) from s = σ(pre): s·(1 − s). */
   const dSigmoid = (s: tf.Tensor): tf.Tensor => tf.mul(s, tf.sub(one, s));
   /** tanh'(pre) from t = tanh(pre): 1 − t². */
@@ -41,7 +43,7 @@ export function cellKernels(cell: CellKind, one: tf.Scalar): CellKernels {
       // gates = x·W_ihᵀ + b_ih + h·W_hhᵀ + b_hh, blocks i, f, g, o; c' = f·c + i·g; h' = o·tanh(c').
       step(xProj, prev, w) {
         const gates = tf.add(xProj, tf.matMul(prev.h, w.whhT));
-        const [ai, af, ag, ao] = tf.split(gates, 4, 1) as tf.Tensor[];
+        const [ai, af, ag, ao] = splits.cols(gates, 4) as tf.Tensor[];
         const i = tf.sigmoid(ai);
         const f = tf.sigmoid(af);
         const g = tf.tanh(ag);
@@ -70,8 +72,8 @@ export function cellKernels(cell: CellKind, one: tf.Scalar): CellKernels {
       // with x_* = W_i* x + b_i* and h_* = W_h* h + b_h*.
       step(xProj, prev, w) {
         const gh = tf.add(tf.matMul(prev.h, w.whhT), w.biasH as tf.Tensor);
-        const [xr, xz, xn] = tf.split(xProj, 3, 1) as tf.Tensor[];
-        const [hr, hz, hn] = tf.split(gh, 3, 1) as tf.Tensor[];
+        const [xr, xz, xn] = splits.cols(xProj, 3) as tf.Tensor[];
+        const [hr, hz, hn] = splits.cols(gh, 3) as tf.Tensor[];
         const r = tf.sigmoid(tf.add(xr, hr));
         const z = tf.sigmoid(tf.add(xz, hz));
         const n = tf.tanh(tf.add(xn, tf.mul(r, hn)));

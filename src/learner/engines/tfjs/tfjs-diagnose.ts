@@ -23,8 +23,9 @@ export function stateGradients(spec: ModelSpec, p: DeviceParams, cell: CellKerne
   const L = spec.layers;
   const dh: Array<tf.Tensor | null> = new Array(L).fill(null);
   const dc: Array<tf.Tensor | null> = new Array(L).fill(null);
-  const sumSq: tf.Tensor[] = [];
-  const mean: tf.Tensor[] = [];
+  // grads[k][j]: part k of the state (h then c, layer by layer) at lag j, [B, H].
+  const parts = spec.cell === 'lstm' ? 2 * L : L;
+  const grads: tf.Tensor[][] = Array.from({ length: parts }, () => []);
   for (let t = T - 1; t >= 0; t--) {
     let ext: tf.Tensor | null = t === T - 1 ? dTopLast : null;
     for (let l = L - 1; l >= 0; l--) {
@@ -37,14 +38,27 @@ export function stateGradients(spec: ModelSpec, p: DeviceParams, cell: CellKerne
       dc[l] = g.dPrev.c ?? null;
       ext = l > 0 ? tf.matMul(g.dGx, p.layers[l].wih) : null;
     }
-    const parts: tf.Tensor[] = [];
     for (let l = 0; l < L; l++) {
-      parts.push(dh[l] as tf.Tensor);
-      if (dc[l]) parts.push(dc[l] as tf.Tensor);
+      if (spec.cell === 'lstm') {
+        grads[2 * l].push(dh[l] as tf.Tensor);
+        grads[2 * l + 1].push(dc[l] as tf.Tensor);
+      } else {
+        grads[l].push(dh[l] as tf.Tensor);
+      }
     }
-    const whole = parts.length === 1 ? parts[0] : tf.concat(parts, 1);
-    sumSq.push(tf.sum(tf.square(whole), 1));
-    mean.push(tf.mean(whole, 0));
   }
-  return { sumSq: tf.stack(sumSq) as tf.Tensor, mean: tf.stack(mean) as tf.Tensor };
+  // Reductions over all lags at once, per state part: [T·B, H] rows (lag-major) → [T, B] and [T, H].
+  const B = trace.batch;
+  const H = spec.hiddenSize;
+  const sumSqParts: tf.Tensor[] = [];
+  const meanParts: tf.Tensor[] = [];
+  for (const lags of grads) {
+    const all = tf.concat(lags, 0);
+    sumSqParts.push(tf.reshape(tf.sum(tf.square(all), 1), [T, B]));
+    meanParts.push(tf.mean(tf.reshape(all, [T, B, H]), 1));
+  }
+  return {
+    sumSq: sumSqParts.length === 1 ? sumSqParts[0] : tf.addN(sumSqParts),
+    mean: meanParts.length === 1 ? meanParts[0] : tf.concat(meanParts, 1),
+  };
 }

@@ -13,6 +13,7 @@ import { cellKernels, type CellKernels, type LayerState } from './tfjs-cells';
 import { stateGradients } from './tfjs-diagnose';
 import { decode, forwardLayers, topHidden, type DeviceInputs, type ForwardTrace } from './tfjs-forward';
 import { headLoss, headOutputs } from './tfjs-head';
+import { nativeSplits, wasmSplits, type TensorSplits } from './tensor-splits';
 
 /**
  * The TensorFlow.js engine on one backend ('tensorflow' = tfjs-node, 'wasm'). Hand-derived backward
@@ -24,6 +25,7 @@ export class TfjsEngine implements Engine {
   private readonly params = new DeviceParamCache();
   private readonly one: tf.Scalar;
   private readonly tokenGrad: TokenWeightGrad;
+  private readonly splits: TensorSplits;
   private readonly kernels = new Map<string, CellKernels>();
 
   constructor(private readonly tfBackend: TfjsBackendName, readonly backend: string) {
@@ -31,6 +33,7 @@ export class TfjsEngine implements Engine {
     activateBackend(tfBackend);
     this.one = tf.keep(tf.scalar(1));
     this.tokenGrad = tfBackend === 'wasm' ? oneHotTokenGrad : segmentSumTokenGrad;
+    this.splits = tfBackend === 'wasm' ? wasmSplits : nativeSplits;
   }
 
   forward(spec: ModelSpec, params: ParamSet, window: SequenceWindow, initial: RecurrentState,
@@ -43,7 +46,7 @@ export class TfjsEngine implements Engine {
     let result!: ForwardResult;
     tf.tidy(() => {
       const inputs = uploadInputs(spec, window);
-      const trace = forwardLayers(spec, p, this.cell(spec), inputs, uploadState(spec, initial, window.batch), T, window.batch);
+      const trace = forwardLayers(spec, p, this.cell(spec), inputs, uploadState(spec, initial, window.batch), T, window.batch, this.splits);
       const logits = decode(p, topHidden(trace, outputsFrom));
       result = {
         outputs: splitRows(headOutputs(spec, logits).dataSync() as Float32Array, T - outputsFrom),
@@ -69,7 +72,7 @@ export class TfjsEngine implements Engine {
       // Forward: cells over the window, decoder over every step that has an output or a loss.
       const inputs = uploadInputs(spec, window);
       const cell = this.cell(spec);
-      const trace = forwardLayers(spec, p, cell, inputs, uploadState(spec, initial, B), T, B);
+      const trace = forwardLayers(spec, p, cell, inputs, uploadState(spec, initial, B), T, B, this.splits);
       const from = Math.min(outputsFrom, lossFrom);
       const logits = decode(p, topHidden(trace, from));
       const rows = (s: number, n: number): tf.Tensor =>
@@ -78,9 +81,9 @@ export class TfjsEngine implements Engine {
       const head = headLoss(spec, rows(lossFrom, nLoss), uploadTargets(spec, window, lossFrom), nLoss, B);
       // Backward: decoder, then the cells (layer by layer, top first).
       const hLoss = topHidden(trace, lossFrom);
-      const dHidden = tf.split(tf.matMul(head.dLogits, p.decW), nLoss, 0) as tf.Tensor[];
+      const dHidden = this.splits.rows(tf.matMul(head.dLogits, p.decW), nLoss);
       const dTop = Array.from({ length: T }, (_, t) => (t < lossFrom ? null : dHidden[t - lossFrom]));
-      const grads = backwardWindow(spec, p, cell, inputs, trace, dTop, this.tokenGrad);
+      const grads = backwardWindow(spec, p, cell, inputs, trace, dTop, this.tokenGrad, this.splits);
       grads.set('decoder.weight', tf.matMul(tf.transpose(head.dLogits), hLoss));
       grads.set('decoder.bias', tf.sum(head.dLogits, 0));
       // Download.
@@ -108,7 +111,7 @@ export class TfjsEngine implements Engine {
     tf.tidy(() => {
       const inputs = uploadInputs(spec, window);
       const cell = this.cell(spec);
-      const trace: ForwardTrace = forwardLayers(spec, p, cell, inputs, uploadState(spec, initial, B), T, B);
+      const trace: ForwardTrace = forwardLayers(spec, p, cell, inputs, uploadState(spec, initial, B), T, B, this.splits);
       const hLast = topHidden(trace, T - 1);
       const head = headLoss(spec, decode(p, hLast), uploadTargets(spec, window, T - 1), 1, B);
       const g = stateGradients(spec, p, cell, trace, tf.matMul(head.dLogits, p.decW));
@@ -156,7 +159,7 @@ export class TfjsEngine implements Engine {
   private cell(spec: ModelSpec): CellKernels {
     let k = this.kernels.get(spec.cell);
     if (!k) {
-      k = cellKernels(spec.cell, this.one);
+      k = cellKernels(spec.cell, this.one, this.splits);
       this.kernels.set(spec.cell, k);
     }
     return k;

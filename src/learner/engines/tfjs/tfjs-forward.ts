@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { ModelSpec } from '../../model/model-spec';
 import type { DeviceParams } from './device-params';
 import type { CellKernels, LayerState } from './tfjs-cells';
+import type { TensorSplits } from './tensor-splits';
 
 /** The window's inputs on the device: dense rows [T·B, inputSize], or token ids [T·B] (int32), time-major. */
 export type DeviceInputs = { readonly dense: tf.Tensor } | { readonly ids: tf.Tensor };
@@ -31,7 +32,7 @@ export interface ForwardTrace {
  * for all T steps is one matMul (bias folded in), then split into per-step tensors for the recurrence.
  */
 export function forwardLayers(spec: ModelSpec, p: DeviceParams, cell: CellKernels, inputs: DeviceInputs,
-  initial: LayerState[], steps: number, batch: number): ForwardTrace {
+  initial: LayerState[], steps: number, batch: number, splits: TensorSplits): ForwardTrace {
   // Encoder (linear, no nonlinearity): one-hot tokens times Wᵀ is a row gather of Wᵀ.
   let embedded: tf.Tensor | undefined;
   if (p.encWT && p.encB) {
@@ -48,7 +49,7 @@ export function forwardLayers(spec: ModelSpec, p: DeviceParams, cell: CellKernel
     const xProjAll = below
       ? tf.add(tf.matMul(below, w.wihT), w.biasX)
       : tf.add(tf.gather(w.wihT, (inputs as { ids: tf.Tensor }).ids), w.biasX);
-    const xProj = tf.split(xProjAll, steps, 0) as tf.Tensor[];
+    const xProj = splits.rows(xProjAll, steps);
     layerInputs.push(below);
     const layerStates: LayerState[] = [];
     const layerSaved: tf.Tensor[][] = [];
