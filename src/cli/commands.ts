@@ -7,5 +7,6 @@ import type { Command } from './command';
 export const commands: ReadonlyArray<{ name: string; load: () => Promise<Command> }> = [
   { name: 'grad', load: async () => (await import('./commands/grad')).gradCommand },
   { name: 'estimate', load: async () => (await import('./commands/estimate')).estimateCommand },
+  { name: 'run', load: async () => (await import('./commands/run')).runCommand },
   { name: 'config', load: async () => (await import('./commands/config')).configCommand },
 ];

@@ -33,6 +33,10 @@ export interface InputConfig {
   readonly alphabet: string;
   /** Largest accepted message, in bytes; larger ones are dead-lettered. */
   readonly maxMessageBytes: number;
+  /** For json: x is a dense vector (or one number), or a token (an integer id or a one-character string). */
+  readonly values: 'dense' | 'tokens';
+  /** next-step: y_t = x_{t+1} (records carry only x); explicit: every record carries its y. Text is always next-step. */
+  readonly target: 'next-step' | 'explicit';
 }
 
 export interface ModelConfig {
@@ -156,10 +160,13 @@ export const defaultConfig: ServiceConfig = {
     heartbeatIntervalMs: 3000,
     createTopicsPartitions: 4,
   },
-  input: { format: 'json', keyFrom: 'message-key', textUnit: 'char', alphabet: '', maxMessageBytes: 1 << 20 },
+  input: {
+    format: 'json', keyFrom: 'message-key', textUnit: 'char', alphabet: '', maxMessageBytes: 1 << 20,
+    values: 'dense', target: 'next-step',
+  },
   model: {
-    cell: 'lstm', layers: 1, inputSize: 0, embedSize: 0, hiddenSize: 64, outputSize: 0,
-    head: 'softmax', init: 'paper', seed: 1,
+    cell: 'lstm', layers: 1, inputSize: 1, embedSize: 0, hiddenSize: 64, outputSize: 0,
+    head: 'mse', init: 'paper', seed: 1,
   },
   training: {
     scheme: 'paper', batchStreams: 16, flushAfterMs: 200, optimizer: 'sgd', learningRate: 0.1,
@@ -310,6 +317,14 @@ export const configSpec: ConfigSpec = {
     maxMessageBytes: {
       type: 'integer', min: 1,
       doc: 'Largest accepted message in bytes; larger ones are dead-lettered.',
+    },
+    values: {
+      type: 'enum', values: ['dense', 'tokens'],
+      doc: 'For json: x is a dense vector (or one number), or a token (an integer id < model.inputSize, or a one-character string of `alphabet`).',
+    },
+    target: {
+      type: 'enum', values: ['next-step', 'explicit'],
+      doc: 'next-step: the target of step t is x of step t+1 (records carry only x); explicit: every record carries its y. Text is always next-step.',
     },
   },
   model: {

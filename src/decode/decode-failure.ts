@@ -22,11 +22,12 @@ export type DecodeFailureReason = DecodeFailure['reason'];
  * - `unknown-class`: a class id outside [0, outputSize) (softmax targets).
  * - `missing-key`: no message key, an empty key, or a key field that is absent, null or empty.
  * - `malformed-csv`: more than one line, or an empty column.
+ * - `decoder-error`: the decoder itself failed (a bug); the message is dead-lettered instead of stopping the stream.
  */
 export const DECODE_FAILURE_REASONS = [
   'empty-value', 'too-large', 'not-utf8', 'malformed-json', 'too-deep', 'not-an-object', 'missing-field',
   'unexpected-field', 'wrong-type', 'non-finite', 'wrong-dimension', 'unknown-token', 'unknown-class',
-  'missing-key', 'malformed-csv',
+  'missing-key', 'malformed-csv', 'decoder-error',
 ] as const satisfies readonly DecodeFailureReason[];
 
 /** Compile-time check that {@link DECODE_FAILURE_REASONS} names every reason of the union (fails to compile otherwise). */

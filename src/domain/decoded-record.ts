@@ -17,6 +17,6 @@ export interface DecodeFailure {
   readonly reason:
     | 'empty-value' | 'too-large' | 'not-utf8' | 'malformed-json' | 'not-an-object' | 'missing-field'
     | 'wrong-type' | 'non-finite' | 'wrong-dimension' | 'unknown-token' | 'missing-key' | 'too-deep'
-    | 'malformed-csv' | 'unexpected-field' | 'unknown-class';
+    | 'malformed-csv' | 'unexpected-field' | 'unknown-class' | 'decoder-error';
   readonly detail: string;
 }

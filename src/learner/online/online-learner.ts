@@ -58,6 +58,8 @@ export class OnlineLearner {
   private kValue: number;
   windows = 0;
   skippedUpdates = 0;
+  /** Steps observed but not trained yet, over all keys (what backpressure bounds). */
+  pendingSteps = 0;
 
   constructor(private readonly options: OnlineLearnerOptions) {
     this.kValue = options.k;
@@ -96,16 +98,35 @@ export class OnlineLearner {
     return this.keys.get(key);
   }
 
-  /** Appends one step to its key's history. Returns true when the key has become ready to train. */
-  observe(step: SequenceStep): boolean {
+  /** Drops a key's history and state (revoked partition, evicted key); returns it, e.g. to persist it. */
+  forget(key: string): KeyHistory | undefined {
+    const h = this.keys.get(key);
+    if (!h) return undefined;
+    this.keys.delete(key);
+    this.ready.delete(key);
+    this.pendingSteps -= h.pending;
+    return h;
+  }
+
+  /**
+   * Appends one step to its key's history. Returns 'urgent' when the key must be trained before its next
+   * step (its untrained steps plus the window's context fill the retained history), 'ready' when it has
+   * just become ready, else undefined.
+   */
+  observe(step: SequenceStep): 'ready' | 'urgent' | undefined {
     let h = this.keys.get(step.key);
     if (!h) this.keys.set(step.key, (h = new KeyHistory(step.key, this.options.spec, this.options.historySteps)));
     h.append(step);
+    this.pendingSteps++;
+    if (h.pending + this.plan.length - this.plan.newSteps >= h.capacity) {
+      this.ready.add(step.key);
+      return 'urgent';
+    }
     if (h.pending >= this.plan.newSteps && !this.ready.has(step.key)) {
       this.ready.add(step.key);
-      return true;
+      return 'ready';
     }
-    return false;
+    return undefined;
   }
 
   /**
@@ -177,6 +198,7 @@ export class OnlineLearner {
       if (keepStatesAfter.length > 0) h.addSnapshot(nextStarts[b], unpackState(spec, result.keptStates[0], b), minSpacing);
       h.addSnapshot(starts[b] + T, unpackState(spec, result.finalState, b), minSpacing);
       h.trained += k1;
+      this.pendingSteps -= k1;
       if (h.pending < k1) this.ready.delete(h.key);
     }
     this.windows++;

@@ -1,0 +1,91 @@
+import { EXIT_BAD_INPUT, type Command, type CommandIO } from '../command';
+import { ConfigError } from '../../errors';
+import { loadConfig } from '../../config/load-config';
+import type { ServiceConfig } from '../../config/config-schema';
+import { StreamService } from '../../service/stream-service';
+import { startLocalBroker, type LocalBroker } from '../../source/kafka/local-broker';
+import { formatProgress } from '../../service/format-progress';
+
+const USAGE = `usage: tbptt-stream run [--config PATH] [--section.key=value ...]
+
+Runs the streaming service: consumes kafka.inputTopics, trains online with adaptive truncated BPTT and
+publishes predictions to kafka.predictionsTopic (invalid records to kafka.deadLetterTopic). With
+kafka.brokers = embedded (the default) it first starts a local single-node Kafka broker.
+SIGINT / SIGTERM stop it gracefully (train what is ready, publish, commit offsets).
+`;
+
+/** Starts the service with a loaded configuration; resolves with the exit code when it stops. */
+export async function runService(config: ServiceConfig, io: CommandIO, options: { signal?: AbortSignal; progressEveryMs?: number } = {}): Promise<number> {
+  const log = (level: string, message: string): void => {
+    if (level === 'debug' && config.logLevel !== 'debug') return;
+    io.stderr.write(`${new Date().toISOString()} ${level.padEnd(5)} ${message}\n`);
+  };
+  let broker: LocalBroker | undefined;
+  let brokers = config.kafka.brokers;
+  if (brokers.length === 1 && brokers[0] === 'embedded') {
+    log('info', 'starting the embedded Kafka broker (first run fetches its jars with Maven)...');
+    broker = await startLocalBroker({ log: (line) => log('info', line) });
+    brokers = [broker.bootstrap];
+    log('info', `embedded broker at ${broker.bootstrap}`);
+  }
+  let failed: Error | undefined;
+  let wake: () => void = () => undefined;
+  const stopped = new Promise<void>((resolve) => { wake = resolve; });
+  const service = new StreamService(config, { log, fatal: (e) => { failed = e; wake(); } });
+  options.signal?.addEventListener('abort', () => wake(), { once: true });
+  try {
+    await service.start(brokers);
+    log('info', `consuming ${config.kafka.inputTopics.join(', ')} → predictions on ${config.kafka.predictionsTopic}`);
+    const started = Date.now();
+    let last = { at: started, records: 0, windows: 0 };
+    const timer = setInterval(() => {
+      void service.lag().then((lag) => {
+        const now = Date.now();
+        io.stderr.write(formatProgress(service.status, lag, last, now) + '\n');
+        last = { at: now, records: service.status.recordsConsumed, windows: service.status.windows };
+      }).catch(() => undefined);
+    }, options.progressEveryMs ?? 5000);
+    await stopped;
+    clearInterval(timer);
+    log('info', failed ? `stopping after a fatal error: ${failed.message}` : 'stopping: training what is ready, publishing, committing offsets...');
+  } catch (e) {
+    failed = e as Error;
+    log('error', `could not start: ${failed.message}`);
+  } finally {
+    await service.stop().catch((e) => log('warn', `stop: ${(e as Error).message}`));
+    if (broker) await broker.stop();
+  }
+  log('info', 'stopped');
+  return failed ? 1 : 0;
+}
+
+export const runCommand: Command = {
+  name: 'run',
+  summary: 'run the streaming service (Kafka → online TBPTT learner → predictions)',
+  async run(args: readonly string[], io: CommandIO): Promise<number> {
+    if (args.includes('--help') || args.includes('-h')) {
+      io.stdout.write(USAGE);
+      return 0;
+    }
+    let config: ServiceConfig;
+    try {
+      config = loadConfig({ argv: args, env: process.env, cwd: process.cwd() });
+    } catch (e) {
+      if (e instanceof ConfigError) {
+        io.stderr.write(`${e.message}\n`);
+        return EXIT_BAD_INPUT;
+      }
+      throw e;
+    }
+    const controller = new AbortController();
+    const onSignal = (): void => controller.abort();
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+    try {
+      return await runService(config, io, { signal: controller.signal });
+    } finally {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    }
+  },
+};

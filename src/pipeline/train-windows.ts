@@ -1,0 +1,98 @@
+import { Observable, asapScheduler, type OperatorFunction, type SchedulerLike, type Subscription } from 'rxjs';
+import type { SequenceStep } from '../domain/sequence-step';
+import type { OnlineLearner, WindowReport } from '../learner/online/online-learner';
+
+export interface TrainWindowsOptions {
+  /** Streams (keys) per window, B. */
+  readonly batchStreams: number;
+  /** Train a partial batch once a key has waited this long (stream time of the scheduler). */
+  readonly flushAfterMs: number;
+  /** Where windows run: one window per scheduled task, so the event loop (heartbeats, HTTP) stays responsive. */
+  readonly scheduler?: SchedulerLike;
+}
+
+/**
+ * Feeds steps to the learner and emits a report per training window. A window runs as soon as B keys are
+ * ready, or when the oldest ready key has waited `flushAfterMs`; one window at a time. When the input
+ * completes, every ready key is trained before completing. Errors thrown by the learner are errors of
+ * the stream (they are bugs or fatal engine failures, not per-record problems).
+ */
+export function trainWindows(learner: OnlineLearner, options: TrainWindowsOptions): OperatorFunction<SequenceStep, WindowReport> {
+  const scheduler = options.scheduler ?? asapScheduler;
+  return (source) => new Observable<WindowReport>((subscriber) => {
+    let running: Subscription | undefined;
+    let flushTimer: Subscription | undefined;
+
+    const trainOne = (maxKeys: number, first?: string): void => {
+      const ready = learner.readyKeys();
+      const keys = first === undefined ? ready.slice(0, maxKeys) : [first, ...ready.filter((k) => k !== first).slice(0, maxKeys - 1)];
+      if (keys.length === 0) return;
+      for (const report of learner.learn(keys)) subscriber.next(report);
+    };
+
+    const schedule = (): void => {
+      if (running || subscriber.closed) return;
+      const ready = learner.readyKeys().length;
+      if (ready >= options.batchStreams) {
+        flushTimer?.unsubscribe();
+        flushTimer = undefined;
+        running = scheduler.schedule(() => {
+          running = undefined;
+          try {
+            trainOne(options.batchStreams);
+          } catch (e) {
+            subscriber.error(e);
+            return;
+          }
+          schedule();
+        });
+      } else if (ready > 0 && !flushTimer) {
+        flushTimer = scheduler.schedule(() => {
+          flushTimer = undefined;
+          if (running) return;
+          try {
+            trainOne(options.batchStreams);
+          } catch (e) {
+            subscriber.error(e);
+            return;
+          }
+          schedule();
+        }, options.flushAfterMs);
+      }
+    };
+
+    const inner = source.subscribe({
+      next: (step) => {
+        if (learner.observe(step) === 'urgent') {
+          // The key's history is full: train it now, before its next step arrives.
+          try {
+            trainOne(options.batchStreams, step.key);
+          } catch (e) {
+            subscriber.error(e);
+            return;
+          }
+        }
+        schedule();
+      },
+      error: (e) => subscriber.error(e),
+      complete: () => {
+        flushTimer?.unsubscribe();
+        flushTimer = undefined;
+        running?.unsubscribe();
+        running = undefined;
+        try {
+          while (learner.readyKeys().length > 0) trainOne(options.batchStreams);
+        } catch (e) {
+          subscriber.error(e);
+          return;
+        }
+        subscriber.complete();
+      },
+    });
+    return () => {
+      inner.unsubscribe();
+      running?.unsubscribe();
+      flushTimer?.unsubscribe();
+    };
+  });
+}

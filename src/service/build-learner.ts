@@ -1,0 +1,46 @@
+import type { ServiceConfig } from '../config/config-schema';
+import type { Engine } from '../learner/engines/engine';
+import { createEngine } from '../learner/engines/create-engine';
+import { initParams } from '../learner/model/init-params';
+import type { ModelSpec } from '../learner/model/model-spec';
+import type { ParamSet } from '../learner/model/param-set';
+import { createOptimizer } from '../learner/optim/create-optimizer';
+import type { Optimizer } from '../learner/optim/optimizer';
+import { OnlineLearner } from '../learner/online/online-learner';
+import { TruncationController } from '../learner/online/truncation-controller';
+import { TruncationEstimator } from '../learner/truncation/truncation-estimator';
+import { createRng, type Rng } from '../util/rng';
+
+/** The learner and everything it trains with, built from the configuration. */
+export interface LearnerParts {
+  readonly spec: ModelSpec;
+  readonly engine: Engine;
+  readonly engineReason: string;
+  readonly params: ParamSet;
+  readonly optimizer: Optimizer;
+  readonly learner: OnlineLearner;
+  readonly estimator: TruncationEstimator;
+  readonly controller: TruncationController;
+  readonly rng: Rng;
+}
+
+/** Builds the learner stack for a model spec from the configuration (engine chosen and loaded here). */
+export async function buildLearner(config: ServiceConfig, spec: ModelSpec, now: () => number = () => performance.now()): Promise<LearnerParts> {
+  const { training: t, truncation: tr, model } = config;
+  const { engine, reason } = await createEngine(spec, t.batchStreams, t.engine);
+  const rng = createRng(model.seed);
+  const params = initParams(spec, model.init, rng);
+  const optimizer = createOptimizer({ kind: t.optimizer, momentum: t.momentum, weightDecay: t.weightDecay });
+  const estimator = new TruncationEstimator({
+    delta: tr.delta, window: tr.window, tau: tr.tau, kMin: tr.kMin, kMax: tr.kMax, repeats: tr.repeats, method: tr.method, k0: tr.k0,
+  });
+  const learner = new OnlineLearner({
+    spec, engine, params, optimizer, scheme: t.scheme, k: tr.k0, learningRate: t.learningRate, lrScaling: t.lrScaling,
+    clipNorm: t.clipNorm, maxGradNorm: t.maxGradNorm, historySteps: config.state.historySteps,
+  });
+  const controller = new TruncationController(learner, estimator, {
+    mode: tr.mode, everyWindows: tr.everyWindows, everyMs: tr.everySeconds * 1000, streams: tr.diagnosticStreams,
+    now, random: () => rng.next(),
+  });
+  return { spec, engine, engineReason: reason, params, optimizer, learner, estimator, controller, rng };
+}

@@ -1,0 +1,13 @@
+import type { WindowReport } from '../learner/online/online-learner';
+import type { DiagnosticReport } from '../learner/online/truncation-controller';
+import type { TopicPartitionKey } from '../source/kafka/topic-partition';
+
+/** Optional observers of a running service (logging, metrics, progress, tests). */
+export interface ServiceEvents {
+  log?(level: 'debug' | 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>): void;
+  window?(report: WindowReport): void;
+  diagnostic?(report: DiagnosticReport): void;
+  deadLetter?(reason: string): void;
+  committed?(offsets: ReadonlyMap<TopicPartitionKey, string>): void;
+  fatal?(error: Error): void;
+}

@@ -1,0 +1,262 @@
+import { Subject, concatMap, filter, from, map, tap, type Subscription } from 'rxjs';
+import type { ServiceConfig } from '../config/config-schema';
+import { createDecoder } from '../decode/create-decoder';
+import { toDeadLetter } from '../decode/dead-letter';
+import { NextStepPairer } from '../decode/next-step-pairer';
+import type { RawMessage } from '../domain/raw-message';
+import type { WindowReport } from '../learner/online/online-learner';
+import type { DiagnosticReport } from '../learner/online/truncation-controller';
+import { AnomalyScorer } from '../learner/stats/anomaly-scorer';
+import { decodeMessages, type DecodedMessage } from '../pipeline/decode-messages';
+import { OffsetTracker } from '../pipeline/offset-tracker';
+import { pairSteps } from '../pipeline/pair-steps';
+import { trainWindows } from '../pipeline/train-windows';
+import { predictionMessage } from '../sinks/prediction-message';
+import type { ProducedMessage } from '../sinks/produced-message';
+import { createKafkaClient } from '../source/kafka/kafka-client';
+import { KafkaProducerSink } from '../source/kafka/kafka-producer-sink';
+import { KafkaRecordSource } from '../source/kafka/kafka-record-source';
+import { ensureTopics } from '../source/kafka/ensure-topics';
+import { tpKey, type TopicPartitionKey } from '../source/kafka/topic-partition';
+import { buildLearner, type LearnerParts } from './build-learner';
+import { deriveSpecs } from './derive-specs';
+import type { ServiceEvents } from './service-events';
+
+/** Live counters of a running service (for the progress line, metrics and tests). */
+export interface ServiceStatus {
+  recordsConsumed: number;
+  deadLetters: number;
+  stepsTrained: number;
+  windows: number;
+  predictionsPublished: number;
+  /** Exponential moving average of the progressive-validation loss. */
+  lossEma: number | undefined;
+  k: number;
+  relBias: number | undefined;
+  logBeta: number | undefined;
+  activeKeys: number;
+  pendingSteps: number;
+  paused: boolean;
+  assigned: TopicPartitionKey[];
+}
+
+/**
+ * The streaming service: Kafka records → decode (dead letters out) → key by sequence and pair steps →
+ * per-key windows trained as batches of B streams → predictions out. Offsets are committed only for
+ * messages whose every step has been trained and whose prediction (or dead letter) the broker has
+ * acknowledged. Backpressure pauses the input partitions while too many steps wait to be trained.
+ */
+export class StreamService {
+  readonly status: ServiceStatus;
+  private parts!: LearnerParts;
+  private readonly tracker = new OffsetTracker();
+  private readonly scorer = new AnomalyScorer();
+  private readonly keyPartition = new Map<string, TopicPartitionKey>();
+  private readonly input$ = new Subject<RawMessage>();
+  private subscription: Subscription | undefined;
+  private source: KafkaRecordSource | undefined;
+  private producer: KafkaProducerSink | undefined;
+  private sends: Promise<void> = Promise.resolve();
+  private inFlightSends = 0;
+  private commitTimer: NodeJS.Timeout | undefined;
+  private pipelineDone: Promise<void> = Promise.resolve();
+  private stopping = false;
+  private fatal: Error | undefined;
+
+  constructor(private readonly config: ServiceConfig, private readonly events: ServiceEvents = {}) {
+    this.status = {
+      recordsConsumed: 0, deadLetters: 0, stepsTrained: 0, windows: 0, predictionsPublished: 0, lossEma: undefined,
+      k: config.truncation.k0, relBias: undefined, logBeta: undefined, activeKeys: 0, pendingSteps: 0, paused: false, assigned: [],
+    };
+  }
+
+  get learnerParts(): LearnerParts {
+    return this.parts;
+  }
+
+  /** True once connected with partitions assigned and state restored; false while stopping. */
+  get ready(): boolean {
+    return !this.stopping && !this.fatal && (this.source?.connected ?? false) && this.status.assigned.length > 0;
+  }
+
+  /** Connects, builds the learner and starts consuming. `brokers` overrides config.kafka.brokers (e.g. the embedded broker). */
+  async start(brokers: readonly string[] = this.config.kafka.brokers): Promise<void> {
+    const c = this.config;
+    const specs = deriveSpecs(c);
+    this.parts = await buildLearner(c, specs.model);
+    this.status.k = this.parts.learner.k;
+    this.events.log?.('info', `engine ${this.parts.engine.name} (${this.parts.engine.backend}): ${this.parts.engineReason}`);
+    const kafka = createKafkaClient({ brokers, clientId: c.kafka.clientId, log: (level, msg, extra) => this.events.log?.(level, msg, extra) });
+    if (c.kafka.createTopicsPartitions > 0) {
+      const created = await ensureTopics(kafka, [...c.kafka.inputTopics, c.kafka.predictionsTopic, c.kafka.deadLetterTopic], c.kafka.createTopicsPartitions);
+      if (created.length > 0) this.events.log?.('info', `created topics ${created.join(', ')}`);
+    }
+    this.producer = new KafkaProducerSink(kafka);
+    await this.producer.connect();
+    this.source = new KafkaRecordSource({
+      kafka, groupId: c.kafka.groupId, topics: c.kafka.inputTopics, fromBeginning: c.kafka.fromBeginning,
+      sessionTimeoutMs: c.kafka.sessionTimeoutMs, heartbeatIntervalMs: c.kafka.heartbeatIntervalMs,
+    });
+    this.pipelineDone = this.assemble(createDecoder(specs.decoder), new NextStepPairer(specs.decoder.target));
+    await this.source.start({
+      onMessages: (messages) => {
+        for (const m of messages) this.input$.next(m);
+        this.applyBackpressure();
+      },
+      onAssignment: (assigned, revoked) => this.onAssignment(assigned, revoked),
+      onCrash: (e) => this.fail(e),
+    });
+    this.commitTimer = setInterval(() => void this.commit().catch((e) => this.events.log?.('warn', `commit failed: ${(e as Error).message}`)), 1000);
+  }
+
+  /** The pipeline, in data-flow order; resolves when the input completes and every window is trained. */
+  private assemble(decoder: ReturnType<typeof createDecoder>, pairer: NextStepPairer): Promise<void> {
+    const c = this.config;
+    const { learner, controller, spec } = this.parts;
+    return new Promise<void>((resolve, reject) => {
+      this.subscription = this.input$.pipe(
+        tap(() => this.status.recordsConsumed++),
+        decodeMessages(decoder),
+        tap((d) => { if (!d.ok) this.deadLetter(d); }),
+        filter((d): d is Extract<DecodedMessage, { ok: true }> => d.ok),
+        tap((d) => { for (const r of d.records) this.keyPartition.set(r.key, tpKey(d.message.topic, d.message.partition)); }),
+        pairSteps(pairer),
+        tap((p) => this.tracker.consumed(p.message, p.steps.length)),
+        concatMap((p) => from(p.steps)),
+        trainWindows(learner, { batchStreams: c.training.batchStreams, flushAfterMs: c.training.flushAfterMs }),
+        tap(() => {
+          const diagnostic = controller.afterWindow();
+          if (diagnostic) this.onDiagnostic(diagnostic);
+        }),
+        map((report) => this.onWindow(report, spec.head)),
+      ).subscribe({ next: () => undefined, error: (e) => { this.fail(e as Error); reject(e); }, complete: () => resolve() });
+    });
+  }
+
+  private onWindow(report: WindowReport, head: 'softmax' | 'mse'): void {
+    const s = this.status;
+    s.windows++;
+    s.stepsTrained += report.outcomes.length;
+    if (Number.isFinite(report.loss)) s.lossEma = s.lossEma === undefined ? report.loss : 0.98 * s.lossEma + 0.02 * report.loss;
+    s.activeKeys = this.parts.learner.activeKeys;
+    s.pendingSteps = this.parts.learner.pendingSteps;
+    const messages: ProducedMessage[] = report.outcomes.map((o) => predictionMessage(o, head, this.config.output.topK, this.scorer.update(o.key, o.loss)));
+    this.publish(this.config.kafka.predictionsTopic, messages, () => {
+      s.predictionsPublished += messages.length;
+      for (const o of report.outcomes) if (o.source) this.tracker.done(o.source);
+    });
+    this.events.window?.(report);
+    this.applyBackpressure();
+  }
+
+  private onDiagnostic(d: DiagnosticReport): void {
+    this.status.k = d.k;
+    this.status.relBias = d.relBias;
+    this.status.logBeta = d.logBeta;
+    this.events.diagnostic?.(d);
+    if (d.k !== d.previousK) this.events.log?.('info', `truncation K ${d.previousK} → ${d.k} (δ̂ = ${d.relBias.toPrecision(3)}, β̂ = ${Math.exp(d.logBeta).toPrecision(3)})`);
+  }
+
+  private deadLetter(d: Extract<DecodedMessage, { ok: false }>): void {
+    this.status.deadLetters++;
+    this.tracker.consumed(d.message, 1);
+    const dl = toDeadLetter(d.message, d.failure);
+    this.events.deadLetter?.(d.failure.reason);
+    this.publish(this.config.kafka.deadLetterTopic, [{ key: dl.key, value: dl.value, headers: { ...dl.headers } }], () => this.tracker.done(d.message));
+  }
+
+  /** Sends in order; marks work done once the broker acknowledges. A failed send stops the service (nothing is committed past it). */
+  private publish(topic: string, messages: ProducedMessage[], acknowledged: () => void): void {
+    this.inFlightSends++;
+    this.sends = this.sends.then(async () => {
+      if (this.fatal) return;
+      try {
+        await this.producer!.send(topic, messages);
+        acknowledged();
+      } catch (e) {
+        this.fail(new Error(`publishing to ${topic} failed: ${(e as Error).message}`));
+      } finally {
+        this.inFlightSends--;
+      }
+    });
+  }
+
+  private applyBackpressure(): void {
+    const source = this.source;
+    if (!source) return;
+    const pending = this.parts.learner.pendingSteps;
+    const limit = this.config.output.maxBufferedRecords;
+    const windowsBehind = this.inFlightSends > this.config.output.maxInFlightWindows;
+    if (!source.paused && (pending > limit || windowsBehind)) {
+      source.pause();
+      this.status.paused = true;
+    } else if (source.paused && pending <= limit / 2 && !windowsBehind) {
+      source.resume();
+      this.status.paused = false;
+    }
+  }
+
+  private async onAssignment(assigned: TopicPartitionKey[], revoked: TopicPartitionKey[]): Promise<void> {
+    this.status.assigned = this.source?.assignment ?? [];
+    if (revoked.length > 0) {
+      await this.commit();
+      const gone = new Set(revoked);
+      for (const [key, tp] of this.keyPartition) {
+        if (!gone.has(tp)) continue;
+        this.parts.learner.forget(key);
+        this.scorer.forget(key);
+        this.keyPartition.delete(key);
+      }
+      for (const tp of revoked) this.tracker.forget(tp);
+      this.events.log?.('info', `partitions revoked: ${revoked.join(', ')}`);
+    }
+    if (assigned.length > 0) this.events.log?.('info', `partitions assigned: ${assigned.join(', ')}`);
+  }
+
+  /** Commits, per partition, the first offset whose work is not fully done. */
+  async commit(): Promise<void> {
+    if (!this.source) return;
+    const offsets = this.tracker.committable();
+    const mine = new Set(this.source.assignment);
+    for (const k of offsets.keys()) if (!mine.has(k)) offsets.delete(k);
+    await this.source.commit(offsets);
+    this.events.committed?.(offsets);
+  }
+
+  /** Per-partition lag: high watermark − committable offset. */
+  async lag(): Promise<Map<TopicPartitionKey, number>> {
+    const out = new Map<TopicPartitionKey, number>();
+    if (!this.source) return out;
+    const high = await this.source.highWatermarks();
+    const done = this.tracker.committable();
+    for (const tp of this.source.assignment) {
+      const h = high.get(tp);
+      if (h !== undefined) out.set(tp, Math.max(0, Number(BigInt(h) - BigInt(done.get(tp) ?? '0'))));
+    }
+    return out;
+  }
+
+  /** Graceful stop: no more input, train what is ready, publish, commit, disconnect. */
+  async stop(): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    if (this.commitTimer) clearInterval(this.commitTimer);
+    this.source?.pause();
+    this.input$.complete();
+    await this.pipelineDone.catch(() => undefined);
+    await this.sends;
+    await this.commit().catch((e) => this.events.log?.('warn', `final commit failed: ${(e as Error).message}`));
+    await this.source?.stop();
+    await this.producer?.disconnect();
+    this.subscription?.unsubscribe();
+    this.parts?.engine.dispose();
+  }
+
+  /** Resolves when the service fails for good (the caller decides to exit). */
+  private fail(e: Error): void {
+    if (this.fatal) return;
+    this.fatal = e;
+    this.events.log?.('error', `fatal: ${e.message}`);
+    this.events.fatal?.(e);
+  }
+}

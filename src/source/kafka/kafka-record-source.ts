@@ -1,0 +1,136 @@
+import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
+import type { RawMessage } from '../../domain/raw-message';
+import { parseTpKey, tpKey, type TopicPartitionKey } from './topic-partition';
+
+export interface KafkaRecordSourceOptions {
+  readonly kafka: Kafka;
+  readonly groupId: string;
+  readonly topics: readonly string[];
+  readonly fromBeginning: boolean;
+  readonly sessionTimeoutMs: number;
+  readonly heartbeatIntervalMs: number;
+}
+
+/** Callbacks into the service; the source calls them, in order, from kafkajs's consumer loop. */
+export interface RecordSourceHandlers {
+  /** A fetched batch of one partition, in offset order. Must not throw; per-record failures are values. */
+  onMessages(messages: RawMessage[]): void;
+  /** The group assigned this member a new set of partitions (the previous set is in `revoked`). */
+  onAssignment(assigned: TopicPartitionKey[], revoked: TopicPartitionKey[]): Promise<void> | void;
+  /** The consumer crashed for good (kafkajs gave up restarting). */
+  onCrash(error: Error): void;
+}
+
+/**
+ * The consumer edge: a kafkajs consumer in a consumer group. Offsets are never auto-committed: the
+ * service commits what its state covers ({@link commit}). Backpressure pauses and resumes partitions.
+ * Heartbeats keep flowing while training runs, because batches are handed over synchronously and
+ * training happens outside `eachBatch`.
+ */
+export class KafkaRecordSource {
+  private consumer: Consumer | undefined;
+  private assigned = new Set<TopicPartitionKey>();
+  private pausedAll = false;
+  connected = false;
+
+  constructor(private readonly options: KafkaRecordSourceOptions) {}
+
+  /** Partitions currently assigned to this member. */
+  get assignment(): TopicPartitionKey[] {
+    return [...this.assigned];
+  }
+
+  async start(handlers: RecordSourceHandlers): Promise<void> {
+    const o = this.options;
+    const consumer = o.kafka.consumer({
+      groupId: o.groupId,
+      sessionTimeout: o.sessionTimeoutMs,
+      heartbeatInterval: o.heartbeatIntervalMs,
+      retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 300, maxRetryTime: 10_000 },
+    });
+    this.consumer = consumer;
+    consumer.on(consumer.events.CONNECT, () => { this.connected = true; });
+    consumer.on(consumer.events.DISCONNECT, () => { this.connected = false; });
+    consumer.on(consumer.events.GROUP_JOIN, (e) => {
+      const now = new Set<TopicPartitionKey>();
+      for (const [topic, partitions] of Object.entries(e.payload.memberAssignment)) {
+        for (const p of partitions) now.add(tpKey(topic, p));
+      }
+      const revoked = [...this.assigned].filter((k) => !now.has(k));
+      const added = [...now].filter((k) => !this.assigned.has(k));
+      this.assigned = now;
+      if (this.pausedAll) this.pause();
+      void Promise.resolve(handlers.onAssignment(added, revoked)).catch((err) => handlers.onCrash(err as Error));
+    });
+    consumer.on(consumer.events.CRASH, (e) => {
+      if (!e.payload.restart) handlers.onCrash(e.payload.error);
+    });
+    await consumer.connect();
+    this.connected = true;
+    await consumer.subscribe({ topics: [...o.topics], fromBeginning: o.fromBeginning });
+    await consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: 1,
+      eachBatch: async (payload: EachBatchPayload) => {
+        const { batch } = payload;
+        if (batch.messages.length === 0) return;
+        handlers.onMessages(batch.messages.map((m) => ({
+          topic: batch.topic, partition: batch.partition, offset: m.offset,
+          key: m.key, value: m.value, timestamp: m.timestamp,
+        })));
+        payload.resolveOffset(batch.lastOffset());
+        await payload.heartbeat();
+      },
+    });
+  }
+
+  /** Seeks a partition to `offset` (the next offset to consume), e.g. to a checkpoint's position. */
+  seek(key: TopicPartitionKey, offset: string): void {
+    const { topic, partition } = parseTpKey(key);
+    this.consumer?.seek({ topic, partition, offset });
+  }
+
+  /** Commits the next offsets to consume, per partition. */
+  async commit(offsets: ReadonlyMap<TopicPartitionKey, string>): Promise<void> {
+    if (!this.consumer || offsets.size === 0) return;
+    await this.consumer.commitOffsets([...offsets].map(([k, offset]) => ({ ...parseTpKey(k), offset })));
+  }
+
+  /** Pauses every assigned partition (backpressure). */
+  pause(): void {
+    this.pausedAll = true;
+    this.consumer?.pause(this.options.topics.map((topic) => ({ topic })));
+  }
+
+  resume(): void {
+    this.pausedAll = false;
+    this.consumer?.resume(this.options.topics.map((topic) => ({ topic })));
+  }
+
+  get paused(): boolean {
+    return this.pausedAll;
+  }
+
+  /** Per assigned partition: the high watermark (next offset the broker will write). */
+  async highWatermarks(): Promise<Map<TopicPartitionKey, string>> {
+    const out = new Map<TopicPartitionKey, string>();
+    const admin = this.options.kafka.admin();
+    await admin.connect();
+    try {
+      for (const topic of this.options.topics) {
+        for (const p of await admin.fetchTopicOffsets(topic)) out.set(tpKey(topic, p.partition), p.high);
+      }
+    } finally {
+      await admin.disconnect();
+    }
+    return out;
+  }
+
+  async stop(): Promise<void> {
+    const c = this.consumer;
+    this.consumer = undefined;
+    if (c) await c.disconnect();
+    this.connected = false;
+  }
+}
