@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { ModelSpec } from '../../model/model-spec';
 import type { DeviceParams } from './device-params';
 import type { CellKernels } from './tfjs-cells';
-import type { DeviceInputs, ForwardTrace } from './tfjs-forward';
+import { backwardTapes, type DeviceInputs, type ForwardTrace } from './tfjs-forward';
 import type { TensorSplits } from './tensor-splits';
 
 /**
@@ -32,6 +32,7 @@ export function backwardWindow(spec: ModelSpec, p: DeviceParams, cell: CellKerne
     const w = p.layers[l];
     const dGx: tf.Tensor[] = new Array(T);
     const dGh: tf.Tensor[] = new Array(T);
+    const tapes = backwardTapes(cell, trace, l);
     let dh: tf.Tensor | null = null;
     let dc: tf.Tensor | null = null;
     for (let t = T - 1; t >= 0; t--) {
@@ -39,7 +40,7 @@ export function backwardWindow(spec: ModelSpec, p: DeviceParams, cell: CellKerne
       const dhT = ext && dh ? tf.add(ext, dh) : (ext ?? dh);
       if (!dhT) throw new Error('internal: no gradient reaches the last step');
       const prev = t > 0 ? trace.states[l][t - 1] : trace.initial[l];
-      const g = cell.back(dhT, dc, trace.saved[l][t], prev, w);
+      const g = cell.back(dhT, dc, tapes[t], prev, w);
       dGx[t] = g.dGx;
       dGh[t] = g.dGh;
       dh = g.dPrev.h;

@@ -27,7 +27,16 @@ export interface CellGrads {
  */
 export interface CellKernels {
   step(xProj: tf.Tensor, prev: LayerState, w: DeviceLayer): { next: LayerState; saved: tf.Tensor[] };
-  /** dh: gradient w.r.t. the step's output h [B, H]; dc: w.r.t. its output c (LSTM; null when none). */
+  /**
+   * Turns the saved activations of all T steps of one layer into what back() reads, batching over the
+   * window whatever depends on the forward pass only (default: the saved activations themselves).
+   * `prev[t]` is the state entering step t.
+   */
+  prepareBack?(saved: ReadonlyArray<tf.Tensor[]>, prev: readonly LayerState[]): tf.Tensor[][];
+  /**
+   * dh: gradient w.r.t. the step's output h [B, H]; dc: w.r.t. its output c (LSTM; null when none);
+   * saved: the step's entry of prepareBack() (or of the forward's saved activations without it).
+   */
   back(dh: tf.Tensor, dc: tf.Tensor | null, saved: tf.Tensor[], prev: LayerState, w: DeviceLayer): CellGrads;
 }
 
@@ -52,15 +61,25 @@ export function cellKernels(cell: CellKind, one: tf.Scalar, splits: TensorSplits
         const tc = tf.tanh(c);
         return { next: { h: tf.mul(o, tc), c }, saved: [i, f, g, o, tc] };
       },
-      back(dh, dc, saved, prev, w) {
-        const [i, f, g, o, tc] = saved;
-        const dcFromH = tf.mul(dh, tf.mul(o, dTanh(tc)));
+      // Everything in the gate gradients that depends on the forward pass only, for all steps at once:
+      //   dGates = [dc'·g·σ'(i), dc'·c·σ'(f), dc'·i·tanh'(g), dh·tanh(c')·σ'(o)] = [dc', dc', dc', dh] ⊙ W
+      //   with dc' = dc + dh·K, K = o·tanh'(c'), W = [g·σ'(i), c·σ'(f), i·tanh'(g), tanh(c')·σ'(o)].
+      prepareBack(saved, prev) {
+        const T = saved.length;
+        const all = (k: number): tf.Tensor => tf.concat(saved.map((s) => s[k]), 0);
+        const [i, f, g, o, tc] = [0, 1, 2, 3, 4].map(all);
+        const cPrev = tf.concat(prev.map((s) => s.c as tf.Tensor), 0);
+        const W = tf.concat([tf.mul(g, dSigmoid(i)), tf.mul(cPrev, dSigmoid(f)), tf.mul(i, dTanh(g)), tf.mul(tc, dSigmoid(o))], 1);
+        const K = tf.mul(o, dTanh(tc));
+        const Ws = splits.rows(W, T);
+        const Ks = splits.rows(K, T);
+        return saved.map((s, t) => [Ws[t], Ks[t], s[1]]);
+      },
+      back(dh, dc, tape, _prev, w) {
+        const [W, K, f] = tape;
+        const dcFromH = tf.mul(dh, K);
         const dcT = dc ? tf.add(dc, dcFromH) : dcFromH;
-        const di = tf.mul(tf.mul(dcT, g), dSigmoid(i));
-        const df = tf.mul(tf.mul(dcT, prev.c as tf.Tensor), dSigmoid(f));
-        const dg = tf.mul(tf.mul(dcT, i), dTanh(g));
-        const dO = tf.mul(tf.mul(dh, tc), dSigmoid(o));
-        const dG = tf.concat([di, df, dg, dO], 1);
+        const dG = tf.mul(tf.concat([dcT, dcT, dcT, dh], 1), W);
         return { dGx: dG, dGh: dG, dPrev: { h: tf.matMul(dG, w.whh), c: tf.mul(dcT, f) } };
       },
     };

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { ModelSpec } from '../../model/model-spec';
 import type { DeviceParams } from './device-params';
 import type { CellKernels } from './tfjs-cells';
-import type { ForwardTrace } from './tfjs-forward';
+import { backwardTapes, type ForwardTrace } from './tfjs-forward';
 
 /** Per-lag state gradients of the diagnostic pass, lag j = state entering step T−1−j. */
 export interface StateGradients {
@@ -26,6 +26,7 @@ export function stateGradients(spec: ModelSpec, p: DeviceParams, cell: CellKerne
   // grads[k][j]: part k of the state (h then c, layer by layer) at lag j, [B, H].
   const parts = spec.cell === 'lstm' ? 2 * L : L;
   const grads: tf.Tensor[][] = Array.from({ length: parts }, () => []);
+  const tapes = Array.from({ length: L }, (_, l) => backwardTapes(cell, trace, l));
   for (let t = T - 1; t >= 0; t--) {
     let ext: tf.Tensor | null = t === T - 1 ? dTopLast : null;
     for (let l = L - 1; l >= 0; l--) {
@@ -33,7 +34,7 @@ export function stateGradients(spec: ModelSpec, p: DeviceParams, cell: CellKerne
       const dhT = ext && own ? tf.add(ext, own) : (ext ?? own);
       if (!dhT) throw new Error('internal: no state gradient reaches this step');
       const prev = t > 0 ? trace.states[l][t - 1] : trace.initial[l];
-      const g = cell.back(dhT, dc[l], trace.saved[l][t], prev, p.layers[l]);
+      const g = cell.back(dhT, dc[l], tapes[l][t], prev, p.layers[l]);
       dh[l] = g.dPrev.h;
       dc[l] = g.dPrev.c ?? null;
       ext = l > 0 ? tf.matMul(g.dGx, p.layers[l].wih) : null;

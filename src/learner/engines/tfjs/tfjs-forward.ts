@@ -78,3 +78,10 @@ export function topHidden(trace: ForwardTrace, from: number): tf.Tensor {
 export function decode(p: DeviceParams, hidden: tf.Tensor): tf.Tensor {
   return tf.add(tf.matMul(hidden, p.decWT), p.decB);
 }
+
+/** Layer l's per-step inputs of the cell's back(): its prepareBack() of the saved activations, if any. */
+export function backwardTapes(cell: CellKernels, trace: ForwardTrace, l: number): ReadonlyArray<tf.Tensor[]> {
+  const saved = trace.saved[l];
+  if (!cell.prepareBack) return saved;
+  return cell.prepareBack(saved, [trace.initial[l], ...trace.states[l].slice(0, trace.steps - 1)]);
+}
