@@ -23,7 +23,7 @@ PKG=node_modules/@tensorflow/tfjs-node
 CACHE=.cache/tfjs-node
 TF_DIR="$CACHE/tensorflow-cpu-$TF_WHEEL_VERSION"
 
-loads() { node -e "require('@tensorflow/tfjs-node')" >/dev/null 2>&1; }
+loads() { TF_CPP_MIN_LOG_LEVEL=2 node -e "require('@tensorflow/tfjs-node')" >/dev/null 2>&1; }
 if loads; then echo "tfjs-node loads"; exit 0; fi
 
 if [ "$(uname -s)-$(uname -m)" != "Linux-x86_64" ]; then
@@ -89,7 +89,7 @@ fi
   --build-latest-napi-version-only) > "$CACHE/build.log" 2>&1 \
   || { tail -n 40 "$CACHE/build.log" >&2; echo "tfjs-node: addon build failed (log: $CACHE/build.log)" >&2; exit 1; }
 
-if ! node -e "require('@tensorflow/tfjs-node')"; then
+if ! TF_CPP_MIN_LOG_LEVEL=2 node -e "require('@tensorflow/tfjs-node')"; then
   echo "tfjs-node: built, but require('@tensorflow/tfjs-node') fails" >&2; exit 1
 fi
 echo "tfjs-node: built from source and loads"
