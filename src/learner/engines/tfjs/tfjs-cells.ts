@@ -99,11 +99,23 @@ export function cellKernels(cell: CellKind, one: tf.Scalar, splits: TensorSplits
         const h = tf.add(n, tf.mul(z, tf.sub(prev.h, n)));
         return { next: { h }, saved: [r, z, n, hn] };
       },
-      back(dh, _dc, saved, prev, w) {
-        const [r, z, n, hn] = saved;
-        const dnPre = tf.mul(tf.mul(dh, tf.sub(one, z)), dTanh(n));
-        const dzPre = tf.mul(tf.mul(dh, tf.sub(prev.h, n)), dSigmoid(z));
-        const drPre = tf.mul(tf.mul(dnPre, hn), dSigmoid(r));
+      // Forward-only factors for all steps at once: dn̂ = dh·A, dẑ = dh·Bz, dr̂ = dn̂·Cr with
+      // A = (1 − z)·tanh'(n), Bz = (h − n)·σ'(z), Cr = h_n·σ'(r) (hats: pre-activation gradients).
+      prepareBack(saved, prev) {
+        const T = saved.length;
+        const all = (k: number): tf.Tensor => tf.concat(saved.map((s) => s[k]), 0);
+        const [r, z, n, hn] = [0, 1, 2, 3].map(all);
+        const hPrev = tf.concat(prev.map((s) => s.h), 0);
+        const A = splits.rows(tf.mul(tf.sub(one, z), dTanh(n)), T);
+        const Bz = splits.rows(tf.mul(tf.sub(hPrev, n), dSigmoid(z)), T);
+        const Cr = splits.rows(tf.mul(hn, dSigmoid(r)), T);
+        return saved.map((s, t) => [A[t], Bz[t], Cr[t], s[0], s[1]]);
+      },
+      back(dh, _dc, tape, _prev, w) {
+        const [A, Bz, Cr, r, z] = tape;
+        const dnPre = tf.mul(dh, A);
+        const dzPre = tf.mul(dh, Bz);
+        const drPre = tf.mul(dnPre, Cr);
         const dGx = tf.concat([drPre, dzPre, dnPre], 1);
         const dGh = tf.concat([drPre, dzPre, tf.mul(dnPre, r)], 1);
         return { dGx, dGh, dPrev: { h: tf.add(tf.matMul(dGh, w.whh), tf.mul(dh, z)) } };
@@ -117,8 +129,13 @@ export function cellKernels(cell: CellKind, one: tf.Scalar, splits: TensorSplits
       const h = tf.tanh(tf.add(xProj, tf.matMul(prev.h, w.whhT)));
       return { next: { h }, saved: [h] };
     },
-    back(dh, _dc, saved, _prev, w) {
-      const dPre = tf.mul(dh, dTanh(saved[0]));
+    // tanh'(pre) = 1 − h'² for all steps at once.
+    prepareBack(saved) {
+      const D = splits.rows(dTanh(tf.concat(saved.map((s) => s[0]), 0)), saved.length);
+      return D.map((d) => [d]);
+    },
+    back(dh, _dc, tape, _prev, w) {
+      const dPre = tf.mul(dh, tape[0]);
       return { dGx: dPre, dGh: dPre, dPrev: { h: tf.matMul(dPre, w.whh) } };
     },
   };
