@@ -9,4 +9,5 @@ export const commands: ReadonlyArray<{ name: string; load: () => Promise<Command
   { name: 'estimate', load: async () => (await import('./commands/estimate')).estimateCommand },
   { name: 'run', load: async () => (await import('./commands/run')).runCommand },
   { name: 'config', load: async () => (await import('./commands/config')).configCommand },
+  { name: 'experiment', load: async () => (await import('./commands/experiment')).experimentCommand },
 ];

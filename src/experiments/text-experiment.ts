@@ -1,0 +1,74 @@
+import { readFileSync } from 'node:fs';
+import type { EngineName } from '../learner/engines/engine';
+import type { ModelSpec } from '../learner/model/model-spec';
+import { charCorpus } from './datasets/char-corpus';
+import type { ExperimentPlan } from './experiment-plan';
+import { methodGrid } from './experiment-method';
+
+/** Options of `tbptt-stream experiment text`. */
+export interface TextExperimentOptions {
+  readonly file: string;
+  readonly quick: boolean;
+  readonly seeds?: number;
+  readonly epochs?: number;
+  /** Use only the first N characters of the file (before the 90/5/5 split). */
+  readonly maxChars?: number;
+  readonly engine?: EngineName | 'auto';
+}
+
+/**
+ * Profiles. The paper's language models are word-level (PTB, WikiText-2) with a 900- or 512-unit LSTM and
+ * K0 = 100, [10, 300], W = 400; this character-level stand-in is sized for about two hours on a 2-core
+ * machine (default) or seconds (quick).
+ */
+const PROFILES = {
+  default: { maxChars: 400_000, streams: 64, embed: 64, hidden: 128, epochs: 4, seeds: 1, fixedKs: [10, 25, 50, 100],
+    deltas: [0.9, 0.5, 0.1], k0: 50, kMin: 10, kMax: 150, window: 200, tau: 180, repeats: 2, diagEvery: 0.25 },
+  quick: { maxChars: 12_000, streams: 16, embed: 16, hidden: 32, epochs: 2, seeds: 1, fixedKs: [10],
+    deltas: [0.5], k0: 10, kMin: 2, kMax: 30, window: 40, tau: 32, repeats: 1, diagEvery: 0.5 },
+} as const;
+
+/** The character-level language-model experiment (issue 3, deliverable 4), in bits per character. */
+export function textExperiment(options: TextExperimentOptions): ExperimentPlan {
+  const profileName = options.quick ? 'quick' : 'default';
+  const p = PROFILES[profileName];
+  let text = readFileSync(options.file, 'utf8');
+  const maxChars = options.maxChars ?? p.maxChars;
+  if (text.length > maxChars) text = text.slice(0, maxChars);
+  const corpus = charCorpus(text, p.streams);
+  const epochs = options.epochs ?? p.epochs;
+  const seedCount = options.seeds ?? p.seeds;
+  const spec: ModelSpec = {
+    cell: 'lstm', layers: 1, inputSize: corpus.vocabulary.length, inputKind: 'tokens', embedSize: p.embed,
+    hiddenSize: p.hidden, outputSize: corpus.vocabulary.length, head: 'softmax',
+  };
+  const stepsPerEpoch = corpus.train.inputs[0].length;
+  const notes = [
+    `data: ${options.file}, first ${text.length} characters, vocabulary ${corpus.vocabulary.length}; contiguous 90/5/5 split ` +
+      `(${corpus.sizes.train}/${corpus.sizes.valid}/${corpus.sizes.test} characters), ${p.streams} streams ` +
+      `(${stepsPerEpoch} training steps per stream per epoch)`,
+    `model: linear ${spec.inputSize}→${p.embed} encoder, 1-layer LSTM ${p.hidden}, linear ${p.hidden}→${spec.outputSize}, ` +
+      `cross-entropy; init 'paper'; no dropout, untied (the paper: word-level, LSTM 900/512, tied, dropout 0.2)`,
+    `training: SGD γ0 = 1.0 · √K, weight decay 1e−5, clip 1/K on the mean window loss, paper scheme ` +
+      `(k1 = K, k2 = 2K − 1); every epoch starts all streams from the zero state`,
+    `truncation: adaptive K0 = ${p.k0}, [Kmin, Kmax] = [${p.kMin}, ${p.kMax}], W = ${p.window}, τ = ${p.tau}, β̂ by ols, ` +
+      `R = ${p.repeats}; diagnostics at the first W steps then every ${p.diagEvery} epochs (the paper: every 120 s, W = 400, τ = 360)`,
+    `epochs: ${epochs}; seeds: ${seedCount}; metric bits per character; test at the best-validation epoch`,
+  ];
+  return {
+    name: 'text',
+    title: `Character-level LM (${options.file.split('/').slice(-2).join('/')})`,
+    profile: profileName,
+    profileNotes: notes,
+    config: {
+      spec, init: 'paper', epochs, scheme: 'paper', learningRate: 1.0, lrScaling: 'sqrt', weightDecay: 1e-5, clipNorm: 1,
+      truncation: { window: p.window, tau: p.tau, kMin: p.kMin, kMax: p.kMax, repeats: p.repeats, method: 'ols' },
+      diagnosticEverySteps: Math.max(1, Math.round(p.diagEvery * stepsPerEpoch)), diagnoseAtStart: true,
+      diagnosticStreams: p.streams, metric: 'bpc', evalChunkSteps: 100,
+    },
+    data: { train: corpus.train, valid: corpus.valid, test: corpus.test },
+    methods: methodGrid(p.fixedKs, p.deltas, p.k0),
+    seeds: Array.from({ length: seedCount }, (_, i) => i + 1),
+    engine: options.engine ?? 'auto',
+  };
+}
