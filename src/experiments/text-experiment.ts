@@ -22,7 +22,7 @@ export interface TextExperimentOptions {
  * machine (default) or seconds (quick).
  */
 const PROFILES = {
-  default: { maxChars: 400_000, streams: 64, embed: 64, hidden: 128, epochs: 4, seeds: 1, fixedKs: [10, 25, 50, 100],
+  default: { maxChars: 400_000, streams: 64, embed: 64, hidden: 128, epochs: 10, seeds: 1, fixedKs: [10, 25, 50, 100],
     deltas: [0.9, 0.5, 0.1], k0: 50, kMin: 10, kMax: 150, window: 200, tau: 180, repeats: 2, diagEvery: 0.25 },
   quick: { maxChars: 12_000, streams: 16, embed: 16, hidden: 32, epochs: 2, seeds: 1, fixedKs: [10],
     deltas: [0.5], k0: 10, kMin: 2, kMax: 30, window: 40, tau: 32, repeats: 1, diagEvery: 0.5 },
@@ -68,6 +68,8 @@ export function textExperiment(options: TextExperimentOptions): ExperimentPlan {
     },
     data: { train: corpus.train, valid: corpus.valid, test: corpus.test },
     methods: methodGrid(p.fixedKs, p.deltas, p.k0),
+    // Alternate fixed and adaptive runs so that a partial run already compares both.
+    runOrder: ['K=25', 'δ=0.1', 'K=10', 'δ=0.5', 'K=50', 'δ=0.9', 'K=100'],
     seeds: Array.from({ length: seedCount }, (_, i) => i + 1),
     engine: options.engine ?? 'auto',
   };
