@@ -40,6 +40,8 @@ export function experimentCharts(title: string, metric: TrialConfig['metric'], m
     points: [
       ...(y === 'k' && m.kind === 'adaptive' ? [[0, m.k0] as [number, number]] : []),
       ...meanCurve(runs, (r) => r.diagnostics.length, (r, i) => [r.diagnostics[i].epochs, r.diagnostics[i][y]]),
+      // K holds until the end of training.
+      ...(y === 'k' ? [[mean(runs.map((r) => r.epochs.length - 1)), mean(runs.map((r) => r.epochs[r.epochs.length - 1].k))] as [number, number]] : []),
     ],
   }));
   const files: ChartFiles = new Map();
