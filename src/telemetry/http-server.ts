@@ -2,6 +2,9 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
 
+/** The paths the server answers (probes and scrape configs in deploy/ use these). */
+export const TELEMETRY_PATHS = { metrics: '/metrics', liveness: '/healthz', readiness: '/readyz' } as const;
+
 /** Whether the service is ready to receive traffic, and why not. */
 export type Readiness = { readonly ready: true } | { readonly ready: false; readonly reason: string };
 
@@ -74,15 +77,15 @@ export class TelemetryServer {
     }
     try {
       switch (path) {
-        case '/metrics': {
+        case TELEMETRY_PATHS.metrics: {
           const body = await this.options.registry.metrics();
           return send(res, 200, this.options.registry.contentType, body);
         }
-        case '/healthz': {
+        case TELEMETRY_PATHS.liveness: {
           const alive = attempt(() => this.options.isAlive(), false);
           return sendJson(res, alive ? 200 : 503, alive ? { status: 'alive' } : { status: 'dead', reason: 'the pipeline has stopped' });
         }
-        case '/readyz': {
+        case TELEMETRY_PATHS.readiness: {
           const r: Readiness = this.shuttingDown
             ? { ready: false, reason: 'shutting down' }
             : attempt(() => this.options.isReady(), { ready: false, reason: 'readiness check failed' });
