@@ -10,4 +10,6 @@ export const commands: ReadonlyArray<{ name: string; load: () => Promise<Command
   { name: 'run', load: async () => (await import('./commands/run')).runCommand },
   { name: 'config', load: async () => (await import('./commands/config')).configCommand },
   { name: 'experiment', load: async () => (await import('./commands/experiment')).experimentCommand },
+  { name: 'produce', load: async () => (await import('./commands/produce')).produceCommand },
+  { name: 'demo', load: async () => (await import('./commands/demo')).demoCommand },
 ];
