@@ -123,7 +123,7 @@ export function tbpttDashboard(): Dashboard {
             thresholds: { mode: 'absolute', steps: [{ color: 'red', value: null }, { color: 'green', value: 1 }] },
             custom: {},
           }), { colorMode: 'background', graphMode: 'none' }, 8, 8),
-          ts('Process memory and CPU', 'Resident memory and CPU use of the service process.', [
+          ts('Process memory', 'Resident memory and V8 heap in use of the service process.', [
             { expr: sel('process_resident_memory_bytes'), legend: 'resident memory {{instance}}' },
             { expr: sel('nodejs_heap_size_used_bytes'), legend: 'heap used {{instance}}' },
           ], series('bytes', { min: 0 })),
