@@ -102,7 +102,10 @@ async function produce(parsed: ProduceArgs, dataset: DemoDataset, io: CommandIO,
     log(`error: ${(e as Error).message}`);
     return 1;
   } finally {
-    if (broker) await broker.stop();
+    if (broker) {
+      await broker.stop();
+      log('embedded broker stopped');
+    }
   }
 }
 
