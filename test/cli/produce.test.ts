@@ -237,6 +237,8 @@ describe('flags', () => {
   it('demo: the dataset\'s settings apply unless the user sets the same key', () => {
     const dataset = loadDemoDataset('text');
     assert.deepEqual(demoConfigArgs(dataset, ['--model.head', 'softmax', '--model.hiddenSize=8']),
-      ['--input.format=text', '--model.inputSize=0', '--model.head', 'softmax', '--model.hiddenSize=8']);
+      ['--input.format=text', '--model.inputSize=0', '--training.batchStreams=4', '--model.head', 'softmax', '--model.hiddenSize=8']);
+    assert.deepEqual(demoConfigArgs(loadDemoDataset('copy', { keys: 20 }), ['--training.batchStreams=2']).slice(-2),
+      ['--model.head=softmax', '--training.batchStreams=2']);
   });
 });

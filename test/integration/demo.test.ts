@@ -34,8 +34,7 @@ function waitForOutput(child: ReturnType<typeof spawn>, output: () => string, pr
 
 describe('tbptt-stream demo', { timeout: 120_000 }, () => {
   it('trains on the demo stream and stops cleanly on Ctrl-C (exit 0, broker gone)', async () => {
-    const child = spawn(process.execPath, [BIN, 'demo', '--progress-seconds', '1', '--training.engine=ts', '--model.hiddenSize=16',
-      '--training.batchStreams=4', `--metrics.port=0`], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TBPTT_CONFIG: '' } });
+    const child = spawn(process.execPath, [BIN, 'demo', '--progress-seconds', '1', '--metrics.port=0'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TBPTT_CONFIG: '' } });
     let out = '';
     child.stdout.on('data', (d) => { out += d; });
     child.stderr.on('data', (d) => { out += d; });

@@ -20,15 +20,21 @@ const USAGE = `usage: tbptt-stream demo [--dataset nab|copy|text|FILE] [--rate N
 The whole product on one machine (this is \`npm start\`): starts the embedded Kafka broker (Java 17+),
 creates the topics, produces a dataset into kafka.inputTopics in the background (default: the NAB series
 at 200 records/s, looping, one key per series), and runs the service on it with the default configuration
-plus the dataset's settings (see \`tbptt-stream produce --help\`) and any configuration flags given here.
+plus the dataset's settings (see \`tbptt-stream produce --help\`), training.batchStreams = min(keys, 16),
+and any configuration flags given here (which take precedence).
 A progress line every 5 s (--progress-seconds) shows records/s, windows/s, loss, K, δ̂ and consumer lag.
 Ctrl-C stops the producer, the service (offsets committed) and the broker.
 `;
 
-/** Configuration flags: the dataset's settings first, except keys the user sets too, then the user's. */
+/**
+ * Configuration flags: the dataset's settings and a batch of at most as many streams as the demo has keys
+ * (otherwise every window waits training.flushAfterMs for keys that do not exist, which caps the windows
+ * per second below the demo's rate once K is small), except keys the user sets too; then the user's flags.
+ */
 export function demoConfigArgs(dataset: DemoDataset, userArgs: readonly string[]): string[] {
   const userKeys = new Set(userArgs.filter((a) => a.startsWith('--')).map((a) => a.split('=')[0]));
-  return [...dataset.serviceFlags.filter((f) => !userKeys.has(f.split('=')[0])), ...userArgs];
+  const demoFlags = [...dataset.serviceFlags, `--training.batchStreams=${Math.min(dataset.streams.length, 16)}`];
+  return [...demoFlags.filter((f) => !userKeys.has(f.split('=')[0])), ...userArgs];
 }
 
 async function demo(parsed: ProduceArgs, dataset: DemoDataset, config: ServiceConfig, progressMs: number, io: CommandIO, signal: AbortSignal): Promise<number> {
