@@ -177,6 +177,7 @@ export class StreamService {
         this.fail(new Error(`publishing to ${topic} failed: ${(e as Error).message}`));
       } finally {
         this.inFlightSends--;
+        this.applyBackpressure(); // resumes input paused only because sends were behind
       }
     });
   }
