@@ -152,7 +152,10 @@ class LocalBroker {
       '-Djava.awt.headless=true', s.loggingFlag, `-Dkafka.logs.dir=${s.dataDir}`,
       '-cp', join(s.libs, '*'), 'kafka.Kafka', s.serverProperties];
     const started = Date.now();
-    const child = spawn(s.java, args, { cwd: s.dataDir, stdio: ['ignore', log, log], detached: s.detached });
+    // Always its own process group: Ctrl-C in a terminal signals the whole foreground group, and a broker that
+    // dies with it leaves its owner (the demo, a service) unable to publish and commit while it shuts down.
+    // Ownership (exit hook, watchdog) below still depends on s.detached.
+    const child = spawn(s.java, args, { cwd: s.dataDir, stdio: ['ignore', log, log], detached: true });
     closeSync(log);
     this.child = child;
     this.exit = undefined;
