@@ -19,7 +19,7 @@ const USAGE = `usage: tbptt-stream demo [--dataset nab|copy|text|FILE] [--rate N
 
 The whole product on one machine (this is \`npm start\`): starts the embedded Kafka broker (Java 17+),
 creates the topics, produces a dataset into kafka.inputTopics in the background (default: the NAB series
-at 200 records/s, looping, one key per series), and runs the service on it with the default configuration
+at 200 records/s, looping, one key per series; text at 5 lines/s, about 200 characters/s), and runs the service on it with the default configuration
 plus the dataset's settings (see \`tbptt-stream produce --help\`), training.batchStreams = min(keys, 16),
 and any configuration flags given here (which take precedence).
 A progress line every 5 s (--progress-seconds) shows records/s, windows/s, loss, K, δ̂ and consumer lag.
@@ -69,7 +69,7 @@ async function demo(parsed: ProduceArgs, dataset: DemoDataset, config: ServiceCo
     if (created.length > 0) log(`created topics ${created.join(', ')} (${partitions} partitions each)`);
     sink = new KafkaProducerSink(kafka);
     await sink.connect();
-    const rate = parsed.maxRate ? undefined : parsed.rate ?? 200;
+    const rate = parsed.maxRate ? undefined : parsed.rate ?? dataset.demoRate;
     log(`producing ${dataset.name} (${dataset.streams.length} keys) to ${topic} ${rate === undefined ? 'as fast as possible' : `at ${rate} records/s`}${parsed.limit === undefined ? ', looping' : `, ${parsed.limit} records`}`);
     const producerSink = sink;
     producing = produceMessages(interleaveStreams(dataset.streams, true), producerSink, {

@@ -13,6 +13,9 @@ export interface DemoDataset {
   readonly streams: readonly DatasetStream[];
   /** `run`/`demo` flags (`--section.key=value`) under which the service trains on these records. */
   readonly serviceFlags: readonly string[];
+  /** The demo's default rate in messages per second: about 200 training steps per second (a text message is
+   * a line of ~40 characters, each a step; other messages are one step). */
+  readonly demoRate: number;
 }
 
 /** Options of {@link loadDemoDataset}. */
@@ -78,11 +81,11 @@ export function loadDemoDataset(name: string, options: DemoDatasetOptions = {}):
           }
         });
       });
-      return { name, streams, serviceFlags: DATASET_SERVICE_FLAGS.copy };
+      return { name, streams, serviceFlags: DATASET_SERVICE_FLAGS.copy, demoRate: 200 };
     }
     case 'text': {
       const text = readFileSync(join(assetsDir(), 'text', 'tiny-shakespeare-sample.txt'), 'utf8');
-      return { name, streams: lineStreams('text', text, options.keys ?? 4), serviceFlags: DATASET_SERVICE_FLAGS.text };
+      return { name, streams: lineStreams('text', text, options.keys ?? 4), serviceFlags: DATASET_SERVICE_FLAGS.text, demoRate: 5 };
     }
     case 'nab': {
       const series = loadNabSeries(join(assetsDir(), 'nab'));
@@ -96,12 +99,12 @@ export function loadDemoDataset(name: string, options: DemoDatasetOptions = {}):
           for (let t = 0; t < n; t++) yield JSON.stringify({ x: compact(s.normalised[(start + t) % n]) });
         });
       });
-      return { name, streams, serviceFlags: DATASET_SERVICE_FLAGS.nab };
+      return { name, streams, serviceFlags: DATASET_SERVICE_FLAGS.nab, demoRate: 200 };
     }
     default: {
       if (!existsSync(name)) throw new Error(`--dataset ${name}: no such file (the built-in datasets are ${BUILT_IN_DATASETS.join(', ')})`);
       const text = readFileSync(name, 'utf8').split(/\r?\n/).filter((l) => l.trim() !== '').join('\n');
-      return { name, streams: lineStreams(basename(name, extname(name)), text, options.keys ?? 1), serviceFlags: [] };
+      return { name, streams: lineStreams(basename(name, extname(name)), text, options.keys ?? 1), serviceFlags: [], demoRate: 200 };
     }
   }
 }
