@@ -30,6 +30,15 @@ export class OffsetTracker {
     m.set(source.offset, m.get(source.offset)! + work);
   }
 
+  /**
+   * False for a message at or before one already consumed on its partition: the consumer re-delivers
+   * from the last committed offset after a rebalance, and those messages are already in hand.
+   */
+  isNew(source: StepSource): boolean {
+    const next = this.nextOffset.get(tpKey(source.topic, source.partition));
+    return next === undefined || BigInt(source.offset) >= BigInt(next);
+  }
+
   /** One work item of a message is done. */
   done(source: StepSource): void {
     const m = this.open.get(tpKey(source.topic, source.partition));

@@ -9,12 +9,14 @@ export interface TrainWindowsOptions {
   readonly flushAfterMs: number;
   /** Where windows run: one window per scheduled task, so the event loop (heartbeats, HTTP) stays responsive. */
   readonly scheduler?: SchedulerLike;
+  /** When the input completes, also train the steps of keys with fewer than k1 waiting (shorter windows). */
+  readonly flushOnComplete?: boolean;
 }
 
 /**
  * Feeds steps to the learner and emits a report per training window. A window runs as soon as B keys are
  * ready, or when the oldest ready key has waited `flushAfterMs`; one window at a time. When the input
- * completes, every ready key is trained before completing. Errors thrown by the learner are errors of
+ * completes, every ready key is trained before completing (and, with `flushOnComplete`, every waiting step). Errors thrown by the learner are errors of
  * the stream (they are bugs or fatal engine failures, not per-record problems).
  */
 export function trainWindows(learner: OnlineLearner, options: TrainWindowsOptions): OperatorFunction<SequenceStep, WindowReport> {
@@ -82,6 +84,7 @@ export function trainWindows(learner: OnlineLearner, options: TrainWindowsOption
         running = undefined;
         try {
           while (learner.readyKeys().length > 0) trainOne(options.batchStreams);
+          if (options.flushOnComplete) for (const report of learner.flush()) subscriber.next(report);
         } catch (e) {
           subscriber.error(e);
           return;

@@ -134,25 +134,53 @@ export class OnlineLearner {
    * window (one optimizer step); in steady state that is all of them.
    */
   learn(keys: readonly string[]): WindowReport[] {
-    const groups = new Map<number, KeyHistory[]>();
     for (const key of keys) {
       const h = this.keys.get(key);
       if (!h || h.pending < this.plan.newSteps) throw new Error(`key ${key} is not ready to train`);
-      const steps = h.trained + this.plan.newSteps - windowStart(this.plan, h.trained);
-      let g = groups.get(steps);
-      if (!g) groups.set(steps, (g = []));
-      g.push(h);
     }
-    return [...groups.values()].map((g) => this.trainWindow(g));
+    return this.trainGrouped(keys, () => this.plan.newSteps);
   }
 
-  private trainWindow(keys: KeyHistory[]): WindowReport {
+  /**
+   * Trains every untrained step of the given keys (default: all keys), in windows shorter than k1 where
+   * fewer than k1 steps wait: used before a key leaves this instance (shutdown, revoked partition), so that
+   * every consumed record is trained once. The windows keep the scheme's context (k2 − k1 steps).
+   */
+  flush(keys: readonly string[] = [...this.keys.keys()]): WindowReport[] {
+    const reports: WindowReport[] = [];
+    const ready = keys.filter((k) => (this.keys.get(k)?.pending ?? 0) >= this.plan.newSteps);
+    if (ready.length > 0) reports.push(...this.learn(ready));
+    const rest = keys.filter((k) => (this.keys.get(k)?.pending ?? 0) > 0);
+    // Full windows first (a key may hold several), then each key's remainder.
+    while (rest.some((k) => this.keys.get(k)!.pending >= this.plan.newSteps)) {
+      reports.push(...this.learn(rest.filter((k) => this.keys.get(k)!.pending >= this.plan.newSteps)));
+    }
+    const partial = rest.filter((k) => this.keys.get(k)!.pending > 0);
+    if (partial.length > 0) reports.push(...this.trainGrouped(partial, (h) => h.pending));
+    return reports;
+  }
+
+  /** Groups keys whose windows have the same length and new-step count; one window (optimizer step) per group. */
+  private trainGrouped(keys: readonly string[], newSteps: (h: KeyHistory) => number): WindowReport[] {
+    const groups = new Map<string, { k1: number; keys: KeyHistory[] }>();
+    for (const key of keys) {
+      const h = this.keys.get(key)!;
+      const k1 = newSteps(h);
+      const steps = h.trained + k1 - this.contextStart(h);
+      const id = `${steps}/${k1}`;
+      let g = groups.get(id);
+      if (!g) groups.set(id, (g = { k1, keys: [] }));
+      g.keys.push(h);
+    }
+    return [...groups.values()].map((g) => this.trainWindow(g.keys, g.k1));
+  }
+
+  private trainWindow(keys: KeyHistory[], k1: number): WindowReport {
     const { spec, engine, params, optimizer } = this.options;
-    const k1 = this.plan.newSteps;
     const B = keys.length;
 
     // 1. Take the stored detached states and gather the window [start, start + T) per stream.
-    const starts = keys.map((h) => windowStart(this.plan, h.trained));
+    const starts = keys.map((h) => this.contextStart(h));
     const T = keys[0].trained + k1 - starts[0];
     const initial = packStates(spec, keys.map((h, b) => this.stateEntering(h, starts[b])));
     const window = gatherWindow(spec, keys, starts, T);
@@ -199,7 +227,7 @@ export class OnlineLearner {
       h.addSnapshot(starts[b] + T, unpackState(spec, result.finalState, b), minSpacing);
       h.trained += k1;
       this.pendingSteps -= k1;
-      if (h.pending < k1) this.ready.delete(h.key);
+      if (h.pending < this.plan.newSteps) this.ready.delete(h.key);
     }
     this.windows++;
     return { outcomes, loss: result.loss, streams: B, steps: T, k: this.kValue, gradNorm, ...(skipped ? { skipped } : {}) };
@@ -219,6 +247,19 @@ export class OnlineLearner {
     const initial = packStates(this.options.spec, chosen.map((h, b) => this.stateEntering(h, starts[b])));
     const win = gatherWindow(this.options.spec, chosen, starts, window);
     return this.options.engine.diagnose(this.options.spec, this.options.params, win, initial);
+  }
+
+  /**
+   * Where the window training key `h`'s next steps starts: k2 − k1 steps of context before its first
+   * untrained step, but never before the oldest stored state still in its history (after K grows while
+   * many steps wait, the full context may have left the ring; the window then has less context).
+   */
+  private contextStart(h: KeyHistory): number {
+    const wanted = windowStart(this.plan, h.trained);
+    if (h.snapshotAtOrBefore(wanted) !== undefined) return wanted;
+    const usable = h.snapshots.find((s) => s.pos >= h.oldest && s.pos <= h.trained);
+    if (!usable) throw new Error(`key ${h.key}: no stored state between ${h.oldest} and ${h.trained}`);
+    return usable.pos;
   }
 
   /** The detached state entering `pos` for key `h`: a stored snapshot, advanced by a forward pass if needed. */

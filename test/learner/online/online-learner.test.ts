@@ -160,3 +160,57 @@ describe('OnlineLearner', () => {
     }
   });
 });
+
+describe('OnlineLearner.flush', () => {
+  it('trains every waiting step once, in shorter windows where fewer than k1 wait, keeping the carried state exact', () => {
+    const { engine, params, learner } = makeLearner(4, 0);
+    const seqs = new Map([['a', tokens(1, 30)], ['b', tokens(2, 30)]]);
+    const trained = new Map<string, number[]>();
+    const outputs = new Map<string, Float32Array[]>();
+    const collect = (reports: ReturnType<OnlineLearner['learn']>) => {
+      for (const r of reports) for (const o of r.outcomes) {
+        trained.set(o.key, [...(trained.get(o.key) ?? []), Number(o.source!.offset)]);
+        outputs.set(o.key, [...(outputs.get(o.key) ?? []), o.output]);
+      }
+    };
+    for (let t = 0; t < 10; t++) learner.observe(step('a', seqs.get('a')!, t));
+    for (let t = 0; t < 7; t++) learner.observe(step('b', seqs.get('b')!, t));
+    collect(learner.flush());
+    assert.deepEqual(trained.get('a'), Array.from({ length: 10 }, (_, i) => i));
+    assert.deepEqual(trained.get('b'), Array.from({ length: 7 }, (_, i) => i));
+    assert.equal(learner.pendingSteps, 0);
+    // Training continues normally after a flush, from the exact carried state.
+    for (let t = 10; t < 22; t++) {
+      learner.observe(step('a', seqs.get('a')!, t));
+      if (learner.readyKeys().length > 0) collect(learner.learn(learner.readyKeys()));
+    }
+    const seq = seqs.get('a')!;
+    const n = trained.get('a')!.length;
+    assert.deepEqual(trained.get('a'), Array.from({ length: n }, (_, i) => i));
+    const long = engine.forward(spec, params, {
+      batch: 1, steps: n, inputs: seq.slice(0, n).map((v) => Int32Array.of(v)), targets: [],
+    }, zeroState(spec, 1), { outputsFrom: 0 });
+    outputs.get('a')!.forEach((o, t) => {
+      for (let c = 0; c < spec.outputSize; c++) assert.ok(Math.abs(o[c] - long.outputs[t][c]) < 1e-5, `step ${t}`);
+    });
+  });
+});
+
+describe('OnlineLearner with a full history', () => {
+  it('keeps training when K grows while many steps wait: the window takes the context still stored', () => {
+    const { learner } = makeLearner(2, 0.1);
+    const seq = tokens(3, 200);
+    let t = 0;
+    for (; t < 20; t++) {
+      learner.observe(step('k', seq, t));
+      if (learner.readyKeys().length > 0) learner.learn(['k']);
+    }
+    // 50 steps wait (history 64), then K jumps to 20: the paper window would want 19 steps of context.
+    for (; t < 70; t++) learner.observe(step('k', seq, t));
+    learner.setK(20);
+    const trained: number[] = [];
+    while (learner.readyKeys().length > 0) for (const r of learner.learn(['k'])) trained.push(...r.outcomes.map((o) => Number(o.source!.offset)));
+    assert.deepEqual(trained, Array.from({ length: 40 }, (_, i) => 20 + i));
+    assert.equal(learner.history('k')!.pending, 10);
+  });
+});
