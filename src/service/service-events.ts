@@ -6,6 +6,14 @@ import type { TopicPartitionKey } from '../source/kafka/topic-partition';
 export interface ServiceEvents {
   log?(level: 'debug' | 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>): void;
   window?(report: WindowReport): void;
+  /** A record was read from `topic`. */
+  consumed?(topic: string): void;
+  /** The broker acknowledged `count` predictions. */
+  published?(count: number): void;
+  /** A diagnostic was due but no key had W steps of history. */
+  insufficientHistory?(): void;
+  /** A failure handled without stopping the pipeline. */
+  error?(component: 'source' | 'predictions' | 'dead-letters' | 'checkpoint' | 'learner' | 'diagnostic' | 'decoder', error: Error): void;
   diagnostic?(report: DiagnosticReport): void;
   deadLetter?(reason: string): void;
   committed?(offsets: ReadonlyMap<TopicPartitionKey, string>): void;

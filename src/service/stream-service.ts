@@ -100,7 +100,7 @@ export class StreamService {
     this.pipelineDone = this.assemble(createDecoder(specs.decoder), new NextStepPairer(specs.decoder.target));
     await this.source.start({
       onMessages: (messages) => {
-        for (const m of messages) this.input$.next(m);
+        for (const m of messages) if (this.tracker.isNew(m)) this.input$.next(m);
         this.applyBackpressure();
       },
       onAssignment: (assigned, revoked) => this.onAssignment(assigned, revoked),
@@ -115,7 +115,7 @@ export class StreamService {
     const { learner, controller, spec } = this.parts;
     return new Promise<void>((resolve, reject) => {
       this.subscription = this.input$.pipe(
-        tap(() => this.status.recordsConsumed++),
+        tap((m) => { this.status.recordsConsumed++; this.events.consumed?.(m.topic); }),
         decodeMessages(decoder),
         tap((d) => { if (!d.ok) this.deadLetter(d); }),
         filter((d): d is Extract<DecodedMessage, { ok: true }> => d.ok),
@@ -123,10 +123,12 @@ export class StreamService {
         pairSteps(pairer),
         tap((p) => this.tracker.consumed(p.message, p.steps.length)),
         concatMap((p) => from(p.steps)),
-        trainWindows(learner, { batchStreams: c.training.batchStreams, flushAfterMs: c.training.flushAfterMs }),
+        trainWindows(learner, { batchStreams: c.training.batchStreams, flushAfterMs: c.training.flushAfterMs, flushOnComplete: true }),
         tap(() => {
+          const skippedBefore = controller.insufficientHistory;
           const diagnostic = controller.afterWindow();
           if (diagnostic) this.onDiagnostic(diagnostic);
+          else if (controller.insufficientHistory > skippedBefore) this.events.insufficientHistory?.();
         }),
         map((report) => this.onWindow(report, spec.head)),
       ).subscribe({ next: () => undefined, error: (e) => { this.fail(e as Error); reject(e); }, complete: () => resolve() });
@@ -143,6 +145,7 @@ export class StreamService {
     const messages: ProducedMessage[] = report.outcomes.map((o) => predictionMessage(o, head, this.config.output.topK, this.scorer.update(o.key, o.loss)));
     this.publish(this.config.kafka.predictionsTopic, messages, () => {
       s.predictionsPublished += messages.length;
+      this.events.published?.(messages.length);
       for (const o of report.outcomes) if (o.source) this.tracker.done(o.source);
     });
     this.events.window?.(report);
@@ -200,10 +203,13 @@ export class StreamService {
   private async onAssignment(assigned: TopicPartitionKey[], revoked: TopicPartitionKey[]): Promise<void> {
     this.status.assigned = this.source?.assignment ?? [];
     if (revoked.length > 0) {
-      await this.commit();
+      // Train what the leaving keys hold, publish, commit: the new owner starts after it.
       const gone = new Set(revoked);
-      for (const [key, tp] of this.keyPartition) {
-        if (!gone.has(tp)) continue;
+      const leaving = [...this.keyPartition].filter(([, tp]) => gone.has(tp)).map(([key]) => key);
+      for (const report of this.parts.learner.flush(leaving)) this.onWindow(report, this.parts.spec.head);
+      await this.sends;
+      await this.commit(revoked);
+      for (const key of leaving) {
         this.parts.learner.forget(key);
         this.scorer.forget(key);
         this.keyPartition.delete(key);
@@ -214,11 +220,11 @@ export class StreamService {
     if (assigned.length > 0) this.events.log?.('info', `partitions assigned: ${assigned.join(', ')}`);
   }
 
-  /** Commits, per partition, the first offset whose work is not fully done. */
-  async commit(): Promise<void> {
+  /** Commits, per partition, the first offset whose work is not fully done (`also`: partitions just revoked). */
+  async commit(also: readonly TopicPartitionKey[] = []): Promise<void> {
     if (!this.source) return;
     const offsets = this.tracker.committable();
-    const mine = new Set(this.source.assignment);
+    const mine = new Set([...this.source.assignment, ...also]);
     for (const k of offsets.keys()) if (!mine.has(k)) offsets.delete(k);
     await this.source.commit(offsets);
     this.events.committed?.(offsets);

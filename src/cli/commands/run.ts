@@ -5,6 +5,10 @@ import type { ServiceConfig } from '../../config/config-schema';
 import { StreamService } from '../../service/stream-service';
 import { startLocalBroker, type LocalBroker } from '../../source/kafka/local-broker';
 import { formatProgress } from '../../service/format-progress';
+import { combineEvents, metricCatalogOptions, metricsEvents, recordLag } from '../../service/service-metrics';
+import { createMetricCatalog } from '../../telemetry/metric-catalog';
+import { createRegistry } from '../../telemetry/create-registry';
+import { TelemetryServer } from '../../telemetry/http-server';
 
 const USAGE = `usage: tbptt-stream run [--config PATH] [--section.key=value ...]
 
@@ -31,28 +35,49 @@ export async function runService(config: ServiceConfig, io: CommandIO, options: 
   let failed: Error | undefined;
   let wake: () => void = () => undefined;
   const stopped = new Promise<void>((resolve) => { wake = resolve; });
-  const service = new StreamService(config, { log, fatal: (e) => { failed = e; wake(); } });
+  // Metrics: one registry and catalog, served with the health endpoints.
+  let service: StreamService | undefined;
+  const registry = createRegistry();
+  const metrics = createMetricCatalog(registry, metricCatalogOptions(config, () => service?.ready ?? false));
+  const telemetry = new TelemetryServer({
+    registry, host: config.metrics.host, port: config.metrics.port,
+    isAlive: () => failed === undefined,
+    isReady: () => (service?.ready ? { ready: true } : { ready: false, reason: failed ? `failed: ${failed.message}` : 'not connected or no partitions assigned yet' }),
+  });
+  service = new StreamService(config, combineEvents(
+    { log, fatal: (e) => { failed = e; wake(); } },
+    metricsEvents(metrics, () => service),
+  ));
   options.signal?.addEventListener('abort', () => wake(), { once: true });
+  let timer: NodeJS.Timeout | undefined;
   try {
+    const port = await telemetry.start();
+    const shownHost = config.metrics.host === '0.0.0.0' ? '127.0.0.1' : config.metrics.host;
+    log('info', `metrics: http://${shownHost}:${port}/metrics (health: /healthz, readiness: /readyz)`);
     await service.start(brokers);
+    metrics.setEngine(service.learnerParts.engine.name, service.learnerParts.engine.backend);
+    metrics.truncationLength.set(service.learnerParts.learner.k);
     log('info', `consuming ${config.kafka.inputTopics.join(', ')} → predictions on ${config.kafka.predictionsTopic}`);
-    const started = Date.now();
-    let last = { at: started, records: 0, windows: 0 };
-    const timer = setInterval(() => {
-      void service.lag().then((lag) => {
+    let last = { at: Date.now(), records: 0, windows: 0 };
+    let lagSeries = new Set<string>();
+    timer = setInterval(() => {
+      void service!.lag().then((lag) => {
         const now = Date.now();
-        io.stderr.write(formatProgress(service.status, lag, last, now) + '\n');
-        last = { at: now, records: service.status.recordsConsumed, windows: service.status.windows };
+        lagSeries = recordLag(metrics, lag, lagSeries);
+        io.stderr.write(formatProgress(service!.status, lag, last, now) + '\n');
+        last = { at: now, records: service!.status.recordsConsumed, windows: service!.status.windows };
       }).catch(() => undefined);
     }, options.progressEveryMs ?? 5000);
     await stopped;
-    clearInterval(timer);
     log('info', failed ? `stopping after a fatal error: ${failed.message}` : 'stopping: training what is ready, publishing, committing offsets...');
   } catch (e) {
     failed = e as Error;
     log('error', `could not start: ${failed.message}`);
   } finally {
+    if (timer) clearInterval(timer);
+    telemetry.markShuttingDown();
     await service.stop().catch((e) => log('warn', `stop: ${(e as Error).message}`));
+    await telemetry.stop().catch(() => undefined);
     if (broker) await broker.stop();
   }
   log('info', 'stopped');

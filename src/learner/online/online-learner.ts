@@ -43,6 +43,8 @@ export interface WindowReport {
   readonly gradNorm: number;
   /** Why the update was skipped, if it was. */
   readonly skipped?: 'non-finite' | 'gradient-too-large';
+  /** Wall time of the window (forward, backward, update), in seconds. */
+  readonly durationSeconds: number;
 }
 
 /**
@@ -176,6 +178,7 @@ export class OnlineLearner {
   }
 
   private trainWindow(keys: KeyHistory[], k1: number): WindowReport {
+    const started = performance.now();
     const { spec, engine, params, optimizer } = this.options;
     const B = keys.length;
 
@@ -230,7 +233,8 @@ export class OnlineLearner {
       if (h.pending < this.plan.newSteps) this.ready.delete(h.key);
     }
     this.windows++;
-    return { outcomes, loss: result.loss, streams: B, steps: T, k: this.kValue, gradNorm, ...(skipped ? { skipped } : {}) };
+    const durationSeconds = (performance.now() - started) / 1000;
+    return { outcomes, loss: result.loss, streams: B, steps: T, k: this.kValue, gradNorm, durationSeconds, ...(skipped ? { skipped } : {}) };
   }
 
   /**
