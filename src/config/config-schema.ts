@@ -61,6 +61,11 @@ export interface TrainingConfig {
   readonly batchStreams: number;
   /** Train a partial batch of ready keys after this many milliseconds without a full batch. */
   readonly flushAfterMs: number;
+  /**
+   * When no record has arrived for this many milliseconds, train every waiting step in shorter windows
+   * (keys with fewer than k1 steps), so that a quiet stream is fully trained and its offsets committed. 0 = never.
+   */
+  readonly idleFlushMs: number;
   readonly optimizer: 'sgd' | 'adam';
   /** Base learning rate γ0. */
   readonly learningRate: number;
@@ -169,7 +174,7 @@ export const defaultConfig: ServiceConfig = {
     head: 'mse', init: 'paper', seed: 1,
   },
   training: {
-    scheme: 'paper', batchStreams: 16, flushAfterMs: 200, optimizer: 'sgd', learningRate: 0.1,
+    scheme: 'paper', batchStreams: 16, flushAfterMs: 200, idleFlushMs: 2000, optimizer: 'sgd', learningRate: 0.1,
     lrScaling: 'sqrt', momentum: 0, weightDecay: 1e-5, clipNorm: 1, engine: 'auto', maxGradNorm: 0,
   },
   truncation: {
@@ -356,6 +361,10 @@ export const configSpec: ConfigSpec = {
     flushAfterMs: {
       type: 'integer', min: 0,
       doc: 'Train a partial batch of ready keys after this many milliseconds without a full batch (0 = at once).',
+    },
+    idleFlushMs: {
+      type: 'integer', min: 0,
+      doc: 'When no record has arrived for this many milliseconds, train every waiting step in shorter windows so that a quiet stream is fully trained and committed (0 = never).',
     },
     optimizer: { type: 'enum', values: ['sgd', 'adam'], doc: 'Optimizer: sgd (with optional momentum) or adam.' },
     learningRate: { type: 'number', min: 0, minExclusive: true, doc: 'Base learning rate γ0 (> 0).' },

@@ -38,6 +38,8 @@ export interface ServiceStatus {
   pendingSteps: number;
   paused: boolean;
   assigned: TopicPartitionKey[];
+  /** Most messages handed over by one fetch (what can arrive after a pause): pending ≤ maxBufferedRecords + this. */
+  largestFetch: number;
 }
 
 /**
@@ -66,7 +68,7 @@ export class StreamService {
   constructor(private readonly config: ServiceConfig, private readonly events: ServiceEvents = {}) {
     this.status = {
       recordsConsumed: 0, deadLetters: 0, stepsTrained: 0, windows: 0, predictionsPublished: 0, lossEma: undefined,
-      k: config.truncation.k0, relBias: undefined, logBeta: undefined, activeKeys: 0, pendingSteps: 0, paused: false, assigned: [],
+      k: config.truncation.k0, relBias: undefined, logBeta: undefined, activeKeys: 0, pendingSteps: 0, paused: false, assigned: [], largestFetch: 0,
     };
   }
 
@@ -100,13 +102,18 @@ export class StreamService {
     this.pipelineDone = this.assemble(createDecoder(specs.decoder), new NextStepPairer(specs.decoder.target));
     await this.source.start({
       onMessages: (messages) => {
+        this.lastMessageAt = Date.now();
+        this.status.largestFetch = Math.max(this.status.largestFetch, messages.length);
         for (const m of messages) if (this.tracker.isNew(m)) this.input$.next(m);
         this.applyBackpressure();
       },
       onAssignment: (assigned, revoked) => this.onAssignment(assigned, revoked),
       onCrash: (e) => this.fail(e),
     });
-    this.commitTimer = setInterval(() => void this.commit().catch((e) => this.events.log?.('warn', `commit failed: ${(e as Error).message}`)), 1000);
+    this.commitTimer = setInterval(() => {
+      this.idleFlush();
+      void this.commit().catch((e) => this.events.log?.('warn', `commit failed: ${(e as Error).message}`));
+    }, 1000);
   }
 
   /** The pipeline, in data-flow order; resolves when the input completes and every window is trained. */
@@ -198,6 +205,47 @@ export class StreamService {
       source.resume();
       this.status.paused = false;
     }
+    if (source.paused && !windowsBehind && pending > limit / 2 && this.parts.learner.readyKeys().length === 0) this.scheduleStallFlush();
+  }
+
+  private stallFlush: NodeJS.Immediate | undefined;
+  private lastMessageAt = Date.now();
+
+  /** Input quiet for idleFlushMs: train every waiting step (shorter windows), so the lag drains to zero. */
+  private idleFlush(): void {
+    const idle = this.config.training.idleFlushMs;
+    const learner = this.parts.learner;
+    if (idle === 0 || this.stopping || this.fatal || Date.now() - this.lastMessageAt < idle) return;
+    if (learner.pendingSteps === 0 || learner.readyKeys().length > 0) return;
+    try {
+      for (const report of learner.flush()) this.onWindow(report, this.parts.spec.head);
+    } catch (e) {
+      this.fail(e as Error);
+    }
+  }
+
+  /**
+   * Paused with no key holding k1 steps (many keys, few steps each): nothing would ever train. Train the B
+   * keys with the most waiting steps in shorter windows, so that memory stays bounded without a deadlock.
+   */
+  private scheduleStallFlush(): void {
+    if (this.stallFlush || this.stopping) return;
+    this.stallFlush = setImmediate(() => {
+      this.stallFlush = undefined;
+      if (this.stopping || this.fatal || this.parts.learner.readyKeys().length > 0) return;
+      const learner = this.parts.learner;
+      const keys = [...this.keyPartition.keys()]
+        .map((key) => ({ key, pending: learner.history(key)?.pending ?? 0 }))
+        .filter((k) => k.pending > 0)
+        .sort((a, b) => b.pending - a.pending)
+        .slice(0, this.config.training.batchStreams)
+        .map((k) => k.key);
+      try {
+        for (const report of learner.flush(keys)) this.onWindow(report, this.parts.spec.head);
+      } catch (e) {
+        this.fail(e as Error);
+      }
+    });
   }
 
   private async onAssignment(assigned: TopicPartitionKey[], revoked: TopicPartitionKey[]): Promise<void> {
@@ -248,6 +296,7 @@ export class StreamService {
     if (this.stopping) return;
     this.stopping = true;
     if (this.commitTimer) clearInterval(this.commitTimer);
+    if (this.stallFlush) clearImmediate(this.stallFlush);
     this.source?.pause();
     this.input$.complete();
     await this.pipelineDone.catch(() => undefined);

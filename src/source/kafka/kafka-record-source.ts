@@ -46,6 +46,9 @@ export class KafkaRecordSource {
       groupId: o.groupId,
       sessionTimeout: o.sessionTimeoutMs,
       heartbeatInterval: o.heartbeatIntervalMs,
+      // Bounded fetches: what arrives after a pause is at most one fetch (with backpressure, memory stays bounded).
+      maxBytesPerPartition: 256 * 1024,
+      maxBytes: 1024 * 1024,
       retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 300, maxRetryTime: 10_000 },
     });
     this.consumer = consumer;
