@@ -36,7 +36,6 @@ export async function runService(config: ServiceConfig, io: CommandIO, options: 
   let wake: () => void = () => undefined;
   const stopped = new Promise<void>((resolve) => { wake = resolve; });
   // Metrics: one registry and catalog, served with the health endpoints.
-  let service: StreamService | undefined;
   const registry = createRegistry();
   const metrics = createMetricCatalog(registry, metricCatalogOptions(config, () => service?.ready ?? false));
   const telemetry = new TelemetryServer({
@@ -44,7 +43,7 @@ export async function runService(config: ServiceConfig, io: CommandIO, options: 
     isAlive: () => failed === undefined,
     isReady: () => (service?.ready ? { ready: true } : { ready: false, reason: failed ? `failed: ${failed.message}` : 'not connected or no partitions assigned yet' }),
   });
-  service = new StreamService(config, combineEvents(
+  const service: StreamService = new StreamService(config, combineEvents(
     { log, fatal: (e) => { failed = e; wake(); } },
     metricsEvents(metrics, () => service),
   ));
