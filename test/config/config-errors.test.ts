@@ -171,7 +171,7 @@ describe('config errors: rules across keys', () => {
     one(problems(['--input.alphabet=abca']), /input\.alphabet .*lists the character "a" more than once/);
     one(problems(['--input.alphabet=abc', '--input.textUnit=byte']), /input\.alphabet .*only used with textUnit "char"/);
     one(problems(['--input.format=text', '--model.head=mse']), /model\.head = "mse" .*must be "softmax" with input\.format = "text"/);
-    one(problems(['--model.outputSize=2']), /output\.topK = 3 \(the default\): must be ≤ the number of classes \(model\.outputSize = 2/);
+    one(problems(['--model.head=softmax', '--model.outputSize=2']), /output\.topK = 3 \(the default\): must be ≤ the number of classes \(model\.outputSize = 2/);
   });
   it('training, state, buffering and checkpoint consistency', () => {
     one(problems(['--training.optimizer=adam', '--training.momentum=0.9']), /training\.momentum = 0\.9 .*only used by optimizer "sgd"/);
