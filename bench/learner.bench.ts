@@ -1,6 +1,6 @@
 /**
  * Learner benchmark (issue 2): timesteps trained per second on every available engine, side by side
- * with PyTorch (Debian's python3-torch, 2 threads) in the same run, on the same windows; plus the cost of
+ * with PyTorch (Debian's python3-torch with OpenBLAS, 2 threads, BLAS single-threaded) in the same run, on the same windows; plus the cost of
  * one W = 100 diagnostic pass relative to one training window.
  *
  *   npm run bench [-- --quick] [-- --json out/bench-learner.json] [-- --engines ts,tfjs-node]
@@ -86,7 +86,10 @@ function benchEngine(engine: Engine, c: BenchConfig, seconds: number): { timeste
 function benchTorch(configs: readonly BenchConfig[], seconds: number): Map<string, number> {
   const script = join(__dirname, '..', '..', 'bench', 'torch_bench.py');
   const input = JSON.stringify(configs.map((c) => ({ ...c, embed: c.hidden, seconds })));
-  const r = spawnSync('/usr/bin/python3', [script, '2'], { input, encoding: 'utf8' });
+  // PyTorch's best setting here: 2 intra-op threads with single-threaded OpenBLAS (OpenBLAS's own threads on
+  // top of PyTorch's oversubscribe the 2 cores and make it 3–6× slower; measured 2026-11-27).
+  const env = { ...process.env, OPENBLAS_NUM_THREADS: '1' };
+  const r = spawnSync('/usr/bin/python3', [script, '2'], { input, encoding: 'utf8', env });
   const out = new Map<string, number>();
   if (r.status !== 0) {
     process.stderr.write(`PyTorch baseline unavailable (${r.error?.message ?? r.stderr.trim().split('\n').pop()}); install python3-torch\n`);
