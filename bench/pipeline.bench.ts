@@ -37,7 +37,7 @@ function serviceConfig(c: PipelineConfig, topic: string): ServiceConfig {
       `--kafka.groupId=${topic}-group`, '--kafka.createTopicsPartitions=4',
       '--input.values=tokens', `--model.inputSize=${VOCAB}`, '--model.head=softmax', `--model.embedSize=${c.hidden}`,
       `--model.hiddenSize=${c.hidden}`, '--training.scheme=classic', `--training.batchStreams=${c.batch}`,
-      '--truncation.mode=fixed', `--truncation.k0=${c.k}`, `--truncation.kMax=${Math.max(100, c.k)}`, '--training.flushAfterMs=5',
+      '--truncation.mode=fixed', `--truncation.k0=${c.k}`, `--truncation.kMax=${Math.max(100, c.k)}`, '--training.flushAfterMs=200',
       `--output.maxBufferedRecords=${Math.max(2000, 4 * c.batch * c.k)}`,
     ],
     env: {}, cwd: process.cwd(),
@@ -86,7 +86,15 @@ async function pipeline(c: PipelineConfig, config: ServiceConfig, data: number[]
   let first = 0;
   const service = new StreamService(config, { consumed: () => { if (first === 0) first = performance.now(); } });
   await service.start([bootstrap]);
-  while (service.status.predictionsPublished < total) await new Promise((r) => setTimeout(r, 2));
+  let lastReport = performance.now();
+  while (service.status.predictionsPublished < total) {
+    await new Promise((r) => setTimeout(r, 2));
+    if (performance.now() - lastReport > 5000) {
+      lastReport = performance.now();
+      const st = service.status;
+      process.stderr.write(`  consumed ${st.recordsConsumed}, published ${st.predictionsPublished} of ${total}, pending ${service.learnerParts.learner.pendingSteps}${st.paused ? ', paused' : ''}\n`);
+    }
+  }
   const seconds = (performance.now() - first) / 1000;
   const engine = `${service.learnerParts.engine.name}`;
   await service.stop();

@@ -22,6 +22,9 @@ import { buildLearner, type LearnerParts } from './build-learner';
 import { deriveSpecs } from './derive-specs';
 import type { ServiceEvents } from './service-events';
 
+/** Messages per produce request when several windows' predictions are coalesced (~150 bytes each). */
+const MAX_MESSAGES_PER_SEND = 2000;
+
 /** Live counters of a running service (for the progress line, metrics and tests). */
 export interface ServiceStatus {
   recordsConsumed: number;
@@ -175,21 +178,49 @@ export class StreamService {
     this.publish(this.config.kafka.deadLetterTopic, [{ key: dl.key, value: dl.value, headers: { ...dl.headers } }], () => this.tracker.done(d.message));
   }
 
-  /** Sends in order; marks work done once the broker acknowledges. A failed send stops the service (nothing is committed past it). */
+  /**
+   * Queues messages for publication; marks work done once the broker acknowledges them. While one send is in
+   * flight, later windows' messages accumulate and go out together in the next send (one request for all
+   * topics), so publishing keeps up with training. A failed send stops the service (nothing is committed past it).
+   */
   private publish(topic: string, messages: ProducedMessage[], acknowledged: () => void): void {
     this.inFlightSends++;
-    this.sends = this.sends.then(async () => {
-      if (this.fatal) return;
-      try {
-        await this.producer!.send(topic, messages);
-        acknowledged();
-      } catch (e) {
-        this.fail(new Error(`publishing to ${topic} failed: ${(e as Error).message}`));
-      } finally {
-        this.inFlightSends--;
-        this.applyBackpressure(); // resumes input paused only because sends were behind
+    this.outbox.push({ topic, messages, acknowledged });
+    if (!this.pumping) this.sends = this.pump();
+  }
+
+  private outbox: Array<{ topic: string; messages: ProducedMessage[]; acknowledged: () => void }> = [];
+  private pumping = false;
+
+  private async pump(): Promise<void> {
+    this.pumping = true;
+    try {
+      while (this.outbox.length > 0 && !this.fatal) {
+        // At most ~MAX_MESSAGES_PER_SEND per request (the broker refuses requests above message.max.bytes, 1 MB by default).
+        let take = 0;
+        for (let n = 0; take < this.outbox.length && (take === 0 || n + this.outbox[take].messages.length <= MAX_MESSAGES_PER_SEND); take++) {
+          n += this.outbox[take].messages.length;
+        }
+        const batch = this.outbox.splice(0, take);
+        const byTopic = new Map<string, ProducedMessage[]>();
+        for (const b of batch) {
+          const list = byTopic.get(b.topic);
+          if (list) list.push(...b.messages);
+          else byTopic.set(b.topic, [...b.messages]);
+        }
+        try {
+          await this.producer!.sendBatch(byTopic);
+          for (const b of batch) b.acknowledged();
+        } catch (e) {
+          this.fail(new Error(`publishing to ${[...byTopic.keys()].join(', ')} failed: ${(e as Error).message}`));
+        } finally {
+          this.inFlightSends -= batch.length;
+          this.applyBackpressure(); // resumes input paused only because sends were behind
+        }
       }
-    });
+    } finally {
+      this.pumping = false;
+    }
   }
 
   private applyBackpressure(): void {

@@ -26,6 +26,18 @@ export class KafkaProducerSink {
     });
   }
 
+  /** Sends messages to several topics in one request; resolves once the broker has them all. */
+  async sendBatch(byTopic: ReadonlyMap<string, readonly ProducedMessage[]>): Promise<void> {
+    if (byTopic.size === 0) return;
+    if (!this.producer) throw new Error('producer is not connected');
+    await this.producer.sendBatch({
+      acks: -1,
+      topicMessages: [...byTopic].map(([topic, messages]) => ({
+        topic, messages: messages.map((m) => ({ key: m.key, value: m.value, headers: m.headers })),
+      })),
+    });
+  }
+
   async disconnect(): Promise<void> {
     const p = this.producer;
     this.producer = undefined;
