@@ -25,11 +25,18 @@ export function trainWindows(learner: OnlineLearner, options: TrainWindowsOption
     let running: Subscription | undefined;
     let flushTimer: Subscription | undefined;
 
-    const trainOne = (maxKeys: number, first?: string): void => {
+    /** Trains up to B ready keys (`first` among them); false when the learner failed (the stream then errors). */
+    const trainOne = (first?: string): boolean => {
       const ready = learner.readyKeys();
-      const keys = first === undefined ? ready.slice(0, maxKeys) : [first, ...ready.filter((k) => k !== first).slice(0, maxKeys - 1)];
-      if (keys.length === 0) return;
-      for (const report of learner.learn(keys)) subscriber.next(report);
+      const B = options.batchStreams;
+      const keys = first === undefined ? ready.slice(0, B) : [first, ...ready.filter((k) => k !== first).slice(0, B - 1)];
+      try {
+        if (keys.length > 0) for (const report of learner.learn(keys)) subscriber.next(report);
+        return true;
+      } catch (e) {
+        subscriber.error(e);
+        return false;
+      }
     };
 
     const schedule = (): void => {
@@ -40,40 +47,20 @@ export function trainWindows(learner: OnlineLearner, options: TrainWindowsOption
         flushTimer = undefined;
         running = scheduler.schedule(() => {
           running = undefined;
-          try {
-            trainOne(options.batchStreams);
-          } catch (e) {
-            subscriber.error(e);
-            return;
-          }
-          schedule();
+          if (trainOne()) schedule();
         });
       } else if (ready > 0 && !flushTimer) {
         flushTimer = scheduler.schedule(() => {
           flushTimer = undefined;
-          if (running) return;
-          try {
-            trainOne(options.batchStreams);
-          } catch (e) {
-            subscriber.error(e);
-            return;
-          }
-          schedule();
+          if (!running && trainOne()) schedule();
         }, options.flushAfterMs);
       }
     };
 
     const inner = source.subscribe({
       next: (step) => {
-        if (learner.observe(step) === 'urgent') {
-          // The key's history is full: train it now, before its next step arrives.
-          try {
-            trainOne(options.batchStreams, step.key);
-          } catch (e) {
-            subscriber.error(e);
-            return;
-          }
-        }
+        // The key's history is full: train it now, before its next step arrives.
+        if (learner.observe(step) === 'urgent' && !trainOne(step.key)) return;
         schedule();
       },
       error: (e) => subscriber.error(e),
@@ -82,8 +69,8 @@ export function trainWindows(learner: OnlineLearner, options: TrainWindowsOption
         flushTimer = undefined;
         running?.unsubscribe();
         running = undefined;
+        while (learner.readyKeys().length > 0) if (!trainOne()) return;
         try {
-          while (learner.readyKeys().length > 0) trainOne(options.batchStreams);
           if (options.flushOnComplete) for (const report of learner.flush()) subscriber.next(report);
         } catch (e) {
           subscriber.error(e);
