@@ -84,7 +84,13 @@ async function pipeline(c: PipelineConfig, config: ServiceConfig, data: number[]
   await producer.disconnect();
   const total = c.batch * c.stepsPerKey; // steps: the first record of each key only becomes pending
   let first = 0;
-  const service = new StreamService(config, { consumed: () => { if (first === 0) first = performance.now(); } });
+  let windows = 0;
+  let streams = 0;
+  let trainSeconds = 0;
+  const service = new StreamService(config, {
+    consumed: () => { if (first === 0) first = performance.now(); },
+    window: (r) => { windows++; streams += r.streams; trainSeconds += r.durationSeconds; },
+  });
   await service.start([bootstrap]);
   let lastReport = performance.now();
   while (service.status.predictionsPublished < total) {
@@ -98,6 +104,7 @@ async function pipeline(c: PipelineConfig, config: ServiceConfig, data: number[]
   const seconds = (performance.now() - first) / 1000;
   const engine = `${service.learnerParts.engine.name}`;
   await service.stop();
+  process.stderr.write(`  ${windows} windows, ${(streams / windows).toFixed(1)} streams per window, training ${(100 * trainSeconds / seconds).toFixed(0)}% of the wall time\n`);
   return { recordsPerSecond: total / seconds, engine };
 }
 

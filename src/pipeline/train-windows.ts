@@ -25,11 +25,9 @@ export function trainWindows(learner: OnlineLearner, options: TrainWindowsOption
     let running: Subscription | undefined;
     let flushTimer: Subscription | undefined;
 
-    /** Trains up to B ready keys (`first` among them); false when the learner failed (the stream then errors). */
-    const trainOne = (first?: string): boolean => {
-      const ready = learner.readyKeys();
-      const B = options.batchStreams;
-      const keys = first === undefined ? ready.slice(0, B) : [first, ...ready.filter((k) => k !== first).slice(0, B - 1)];
+    /** Trains up to B ready keys; false when the learner failed (the stream then errors). */
+    const trainOne = (): boolean => {
+      const keys = learner.readyKeys().slice(0, options.batchStreams);
       try {
         if (keys.length > 0) for (const report of learner.learn(keys)) subscriber.next(report);
         return true;
@@ -59,8 +57,7 @@ export function trainWindows(learner: OnlineLearner, options: TrainWindowsOption
 
     const inner = source.subscribe({
       next: (step) => {
-        // The key's history is full: train it now, before its next step arrives.
-        if (learner.observe(step) === 'urgent' && !trainOne(step.key)) return;
+        learner.observe(step);
         schedule();
       },
       error: (e) => subscriber.error(e),

@@ -266,7 +266,7 @@ export class StreamService {
       if (this.stopping || this.fatal || this.parts.learner.readyKeys().length > 0) return;
       const learner = this.parts.learner;
       const keys = [...this.keyPartition.keys()]
-        .map((key) => ({ key, pending: learner.history(key)?.pending ?? 0 }))
+        .map((key) => ({ key, pending: learner.history(key)?.waiting ?? 0 }))
         .filter((k) => k.pending > 0)
         .sort((a, b) => b.pending - a.pending)
         .slice(0, this.config.training.batchStreams)

@@ -51,8 +51,30 @@ export class KeyHistory {
     return Math.max(0, this.total - this.capacity);
   }
 
-  /** Appends one validated step; refuses to overwrite untrained steps. */
-  append(step: SequenceStep): void {
+  /** Steps waiting to be trained: untrained steps in the ring plus those queued behind it. */
+  get waiting(): number {
+    return this.pending + this.inbox.length;
+  }
+
+  /**
+   * Appends one validated step. While the ring holds `context` steps of window context plus its untrained
+   * steps up to capacity, later steps queue behind it (in order) until training makes room.
+   */
+  append(step: SequenceStep, context = 0): void {
+    if (this.inbox.length > 0 || this.pending + context >= this.capacity) this.inbox.push(step);
+    else this.appendToRing(step);
+  }
+
+  /** Moves queued steps into the ring while it has room next to `context` steps of window context. */
+  drainInbox(context: number): void {
+    let i = 0;
+    while (i < this.inbox.length && this.pending + context < this.capacity) this.appendToRing(this.inbox[i++]);
+    if (i > 0) this.inbox.splice(0, i);
+  }
+
+  private readonly inbox: SequenceStep[] = [];
+
+  private appendToRing(step: SequenceStep): void {
     if (this.pending >= this.capacity) {
       throw new RangeError(`key ${this.key}: ${this.pending} untrained steps fill its history of ${this.capacity}`);
     }

@@ -106,24 +106,16 @@ export class OnlineLearner {
     if (!h) return undefined;
     this.keys.delete(key);
     this.ready.delete(key);
-    this.pendingSteps -= h.pending;
+    this.pendingSteps -= h.waiting;
     return h;
   }
 
-  /**
-   * Appends one step to its key's history. Returns 'urgent' when the key must be trained before its next
-   * step (its untrained steps plus the window's context fill the retained history), 'ready' when it has
-   * just become ready, else undefined.
-   */
-  observe(step: SequenceStep): 'ready' | 'urgent' | undefined {
+  /** Appends one step to its key's history. Returns 'ready' when the key has just become ready to train. */
+  observe(step: SequenceStep): 'ready' | undefined {
     let h = this.keys.get(step.key);
     if (!h) this.keys.set(step.key, (h = new KeyHistory(step.key, this.options.spec, this.options.historySteps)));
-    h.append(step);
+    h.append(step, this.plan.length - this.plan.newSteps);
     this.pendingSteps++;
-    if (h.pending + this.plan.length - this.plan.newSteps >= h.capacity) {
-      this.ready.add(step.key);
-      return 'urgent';
-    }
     if (h.pending >= this.plan.newSteps && !this.ready.has(step.key)) {
       this.ready.add(step.key);
       return 'ready';
@@ -150,15 +142,17 @@ export class OnlineLearner {
    */
   flush(keys: readonly string[] = [...this.keys.keys()]): WindowReport[] {
     const reports: WindowReport[] = [];
-    const ready = keys.filter((k) => (this.keys.get(k)?.pending ?? 0) >= this.plan.newSteps);
-    if (ready.length > 0) reports.push(...this.learn(ready));
-    const rest = keys.filter((k) => (this.keys.get(k)?.pending ?? 0) > 0);
-    // Full windows first (a key may hold several), then each key's remainder.
-    while (rest.some((k) => this.keys.get(k)!.pending >= this.plan.newSteps)) {
-      reports.push(...this.learn(rest.filter((k) => this.keys.get(k)!.pending >= this.plan.newSteps)));
+    const of = (k: string) => this.keys.get(k);
+    let rest = keys.filter((k) => (of(k)?.waiting ?? 0) > 0);
+    // Full windows while any key holds k1 steps, then each key's remainder; queued steps move in as room frees.
+    while (rest.length > 0) {
+      const full = rest.filter((k) => of(k)!.pending >= this.plan.newSteps);
+      const partial = rest.filter((k) => of(k)!.pending > 0);
+      if (full.length > 0) reports.push(...this.learn(full));
+      else if (partial.length > 0) reports.push(...this.trainGrouped(partial, (h) => h.pending));
+      else throw new Error(`keys ${rest.join(', ')} have queued steps but none in their history`);
+      rest = rest.filter((k) => of(k)!.waiting > 0);
     }
-    const partial = rest.filter((k) => this.keys.get(k)!.pending > 0);
-    if (partial.length > 0) reports.push(...this.trainGrouped(partial, (h) => h.pending));
     return reports;
   }
 
@@ -230,6 +224,7 @@ export class OnlineLearner {
       h.addSnapshot(starts[b] + T, unpackState(spec, result.finalState, b), minSpacing);
       h.trained += k1;
       this.pendingSteps -= k1;
+      h.drainInbox(this.plan.length - this.plan.newSteps);
       if (h.pending < this.plan.newSteps) this.ready.delete(h.key);
     }
     this.windows++;

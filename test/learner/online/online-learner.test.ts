@@ -214,3 +214,24 @@ describe('OnlineLearner with a full history', () => {
     assert.equal(learner.history('k')!.pending, 10);
   });
 });
+
+describe('OnlineLearner with a burst of steps for one key', () => {
+  it('queues steps beyond its history and trains them all, once and in order, as full windows', () => {
+    const { learner } = makeLearner(4, 0.1);
+    const seq = tokens(8, 400);
+    for (let t = 0; t < 300; t++) learner.observe(step('burst', seq, t)); // history holds 64
+    assert.equal(learner.pendingSteps, 300);
+    const trained: number[] = [];
+    let windows = 0;
+    while (learner.readyKeys().length > 0) {
+      for (const r of learner.learn(learner.readyKeys())) {
+        windows++;
+        assert.equal(r.outcomes.length, 4, 'full windows of k1 = K steps');
+        trained.push(...r.outcomes.map((o) => Number(o.source!.offset)));
+      }
+    }
+    assert.deepEqual(trained, Array.from({ length: 300 }, (_, i) => i));
+    assert.equal(windows, 75);
+    assert.equal(learner.pendingSteps, 0);
+  });
+});
