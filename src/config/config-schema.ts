@@ -120,6 +120,8 @@ export interface CheckpointConfig {
   readonly everySeconds: number;
   /** Checkpoints kept on disk. */
   readonly keep: number;
+  /** This instance's name under dir/instances/ (empty = the host name); unique per instance of a group. */
+  readonly instance: string;
 }
 
 export interface OutputConfig {
@@ -182,7 +184,7 @@ export const defaultConfig: ServiceConfig = {
     repeats: 5, everyWindows: 200, everySeconds: 0, diagnosticStreams: 8,
   },
   state: { historySteps: 200, maxKeys: 100000 },
-  checkpoint: { dir: '', everyWindows: 500, everySeconds: 60, keep: 3 },
+  checkpoint: { dir: '', everyWindows: 500, everySeconds: 60, keep: 3, instance: '' },
   output: { topK: 3, maxInFlightWindows: 4, maxBufferedRecords: 50000 },
   metrics: { port: 9464, host: '0.0.0.0' },
   logLevel: 'info',
@@ -431,6 +433,10 @@ export const configSpec: ConfigSpec = {
     everyWindows: { type: 'integer', min: 0, doc: 'Checkpoint every this many training windows (0 = not by count).' },
     everySeconds: { type: 'number', min: 0, doc: 'Checkpoint every this many seconds of wall time (0 = not by time).' },
     keep: { type: 'integer', min: 1, doc: 'Checkpoints kept on disk (≥ 1).' },
+    instance: {
+      type: 'string', pattern: { regex: /^$|^[A-Za-z0-9._-]+$/, hint: 'empty or letters, digits, ".", "_" and "-"' },
+      doc: 'Name of this instance\'s checkpoint folder under dir/instances/ (empty = the host name); unique per instance. Instances of one group share dir, so a partition\'s keys move to their new owner with their state.',
+    },
   },
   output: {
     topK: { type: 'integer', min: 1, doc: 'Classes reported per softmax prediction.' },

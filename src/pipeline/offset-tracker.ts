@@ -63,6 +63,15 @@ export class OffsetTracker {
     return new Map(this.nextOffset);
   }
 
+  /**
+   * Starts a partition at a checkpoint's position: everything before `nextOffset` is in the restored state,
+   * so re-delivered records before it are not new.
+   */
+  restore(key: TopicPartitionKey, nextOffset: string): void {
+    this.open.delete(key);
+    this.nextOffset.set(key, nextOffset);
+  }
+
   /** Open messages across partitions. */
   get openMessages(): number {
     let n = 0;

@@ -7,7 +7,7 @@ export interface TrainWindowsOptions {
   readonly batchStreams: number;
   /** Train a partial batch once a key has waited this long (stream time of the scheduler). */
   readonly flushAfterMs: number;
-  /** Where windows run: one window per scheduled task, so the event loop (heartbeats, HTTP) stays responsive. */
+  /** Where partial-batch flushes run (virtual time in tests). */
   readonly scheduler?: SchedulerLike;
   /** When the input completes, also train the steps of keys with fewer than k1 waiting (shorter windows). */
   readonly flushOnComplete?: boolean;
@@ -15,14 +15,14 @@ export interface TrainWindowsOptions {
 
 /**
  * Feeds steps to the learner and emits a report per training window. A window runs as soon as B keys are
- * ready, or when the oldest ready key has waited `flushAfterMs`; one window at a time. When the input
+ * ready (synchronously, before the next step is observed), or when the oldest ready key has waited
+ * `flushAfterMs` (a partial batch, on the scheduler). When the input
  * completes, every ready key is trained before completing (and, with `flushOnComplete`, every waiting step). Errors thrown by the learner are errors of
  * the stream (they are bugs or fatal engine failures, not per-record problems).
  */
 export function trainWindows(learner: OnlineLearner, options: TrainWindowsOptions): OperatorFunction<SequenceStep, WindowReport> {
   const scheduler = options.scheduler ?? asapScheduler;
   return (source) => new Observable<WindowReport>((subscriber) => {
-    let running: Subscription | undefined;
     let flushTimer: Subscription | undefined;
 
     /** Trains up to B ready keys; false when the learner failed (the stream then errors). */
@@ -38,19 +38,18 @@ export function trainWindows(learner: OnlineLearner, options: TrainWindowsOption
     };
 
     const schedule = (): void => {
-      if (running || subscriber.closed) return;
-      const ready = learner.readyKeys().length;
-      if (ready >= options.batchStreams) {
+      if (subscriber.closed) return;
+      // Full batches train at once, in the order keys became ready: which windows run, and in what order,
+      // then depends only on the order of the steps, not on how they were fetched (determinism over restarts).
+      while (learner.readyKeys().length >= options.batchStreams) {
         flushTimer?.unsubscribe();
         flushTimer = undefined;
-        running = scheduler.schedule(() => {
-          running = undefined;
-          if (trainOne()) schedule();
-        });
-      } else if (ready > 0 && !flushTimer) {
+        if (!trainOne() || subscriber.closed) return;
+      }
+      if (learner.readyKeys().length > 0 && !flushTimer) {
         flushTimer = scheduler.schedule(() => {
           flushTimer = undefined;
-          if (!running && trainOne()) schedule();
+          if (trainOne()) schedule();
         }, options.flushAfterMs);
       }
     };
@@ -64,8 +63,6 @@ export function trainWindows(learner: OnlineLearner, options: TrainWindowsOption
       complete: () => {
         flushTimer?.unsubscribe();
         flushTimer = undefined;
-        running?.unsubscribe();
-        running = undefined;
         while (learner.readyKeys().length > 0) if (!trainOne()) return;
         try {
           if (options.flushOnComplete) for (const report of learner.flush()) subscriber.next(report);
@@ -78,7 +75,6 @@ export function trainWindows(learner: OnlineLearner, options: TrainWindowsOption
     });
     return () => {
       inner.unsubscribe();
-      running?.unsubscribe();
       flushTimer?.unsubscribe();
     };
   });

@@ -18,4 +18,8 @@ export interface ServiceEvents {
   deadLetter?(reason: string): void;
   committed?(offsets: ReadonlyMap<TopicPartitionKey, string>): void;
   fatal?(error: Error): void;
+  /** A checkpoint became durable. */
+  checkpointed?(info: { dir: string; reason: string; bytes: number; seconds: number }): void;
+  /** A checkpoint could not be written (training goes on). */
+  checkpointFailed?(error: Error): void;
 }

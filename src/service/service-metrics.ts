@@ -21,6 +21,8 @@ export function metricsEvents(metrics: MetricCatalog, service: () => StreamServi
     published: (count) => metrics.predictions.inc(count),
     deadLetter: (reason) => metrics.deadLetters.inc({ reason }),
     error: (component) => metrics.errors.inc({ component }),
+    checkpointed: () => metrics.checkpointWritten(),
+    checkpointFailed: () => metrics.checkpointFailures.inc(),
   };
 }
 

@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { Subject, concatMap, filter, from, map, tap, type Subscription } from 'rxjs';
 import type { ServiceConfig } from '../config/config-schema';
 import { createDecoder } from '../decode/create-decoder';
@@ -11,6 +12,7 @@ import { decodeMessages, type DecodedMessage } from '../pipeline/decode-messages
 import { OffsetTracker } from '../pipeline/offset-tracker';
 import { pairSteps } from '../pipeline/pair-steps';
 import { trainWindows } from '../pipeline/train-windows';
+import { InstanceCheckpoints, type InstanceCheckpoint } from '../sinks/checkpoint/instance-checkpoints';
 import { predictionMessage } from '../sinks/prediction-message';
 import type { ProducedMessage } from '../sinks/produced-message';
 import { createKafkaClient } from '../source/kafka/kafka-client';
@@ -21,6 +23,19 @@ import { tpKey, type TopicPartitionKey } from '../source/kafka/topic-partition';
 import { buildLearner, type LearnerParts } from './build-learner';
 import { deriveSpecs } from './derive-specs';
 import type { ServiceEvents } from './service-events';
+import { captureServiceState, readServiceState, restoreGlobals, restoreKeys, type ServiceStateParts } from './service-state';
+
+/** The manifest meta of a service checkpoint: the offsets it covers and what wrote it. */
+export interface ServiceCheckpointMeta {
+  /** Per partition, the next offset to consume: every record before it is in the checkpoint's state. */
+  readonly offsets: Record<TopicPartitionKey, string>;
+  /** Partitions assigned to the writer when it was taken. */
+  readonly owned: TopicPartitionKey[];
+  readonly instance: string;
+  readonly reason: string;
+  readonly engine: string;
+  readonly config: ServiceConfig;
+}
 
 /** Messages per produce request when several windows' predictions are coalesced (~150 bytes each). */
 const MAX_MESSAGES_PER_SEND = 2000;
@@ -67,6 +82,20 @@ export class StreamService {
   private pipelineDone: Promise<void> = Promise.resolve();
   private stopping = false;
   private fatal: Error | undefined;
+  private pairer!: NextStepPairer;
+  private checkpoints: InstanceCheckpoints | undefined;
+  /** Offsets covered by the newest durable checkpoint (what is committed when checkpoints are on). */
+  private checkpointed = new Map<TopicPartitionKey, string>();
+  private windowsSinceCheckpoint = 0;
+  private lastCheckpointMs = Date.now();
+  private checkpointRun: Promise<boolean> | undefined;
+  private checkpointDue: NodeJS.Immediate | undefined;
+  /** Publications queued / acknowledged so far (a checkpoint waits for those queued before it). */
+  private publishSeq = 0;
+  private ackedSeq = 0;
+  private ackWaiters: Array<{ seq: number; resolve: () => void; reject: (e: Error) => void }> = [];
+  /** Assigned partitions whose state is being restored → lowest offset dropped meanwhile. */
+  private readonly restoring = new Map<TopicPartitionKey, bigint | undefined>();
 
   constructor(private readonly config: ServiceConfig, private readonly events: ServiceEvents = {}) {
     this.status = {
@@ -81,7 +110,7 @@ export class StreamService {
 
   /** True once connected with partitions assigned and state restored; false while stopping. */
   get ready(): boolean {
-    return !this.stopping && !this.fatal && (this.source?.connected ?? false) && this.status.assigned.length > 0;
+    return !this.stopping && !this.fatal && (this.source?.connected ?? false) && this.status.assigned.length > 0 && this.restoring.size === 0;
   }
 
   /** Connects, builds the learner and starts consuming. `brokers` overrides config.kafka.brokers (e.g. the embedded broker). */
@@ -89,6 +118,11 @@ export class StreamService {
     const c = this.config;
     const specs = deriveSpecs(c);
     this.parts = await buildLearner(c, specs.model);
+    this.pairer = new NextStepPairer(specs.decoder.target);
+    if (c.checkpoint.dir !== '') {
+      this.checkpoints = new InstanceCheckpoints(c.checkpoint.dir, c.checkpoint.instance || hostname(), c.checkpoint.keep);
+      await this.restoreModel();
+    }
     this.status.k = this.parts.learner.k;
     this.events.log?.('info', `engine ${this.parts.engine.name} (${this.parts.engine.backend}): ${this.parts.engineReason}`);
     const kafka = createKafkaClient({ brokers, clientId: c.kafka.clientId, log: (level, msg, extra) => this.events.log?.(level, msg, extra) });
@@ -102,12 +136,21 @@ export class StreamService {
       kafka, groupId: c.kafka.groupId, topics: c.kafka.inputTopics, fromBeginning: c.kafka.fromBeginning,
       sessionTimeoutMs: c.kafka.sessionTimeoutMs, heartbeatIntervalMs: c.kafka.heartbeatIntervalMs,
     });
-    this.pipelineDone = this.assemble(createDecoder(specs.decoder), new NextStepPairer(specs.decoder.target));
+    this.pipelineDone = this.assemble(createDecoder(specs.decoder), this.pairer);
     await this.source.start({
       onMessages: (messages) => {
         this.lastMessageAt = Date.now();
         this.status.largestFetch = Math.max(this.status.largestFetch, messages.length);
-        for (const m of messages) if (this.tracker.isNew(m)) this.input$.next(m);
+        for (const m of messages) {
+          const tp = tpKey(m.topic, m.partition);
+          if (this.restoring.has(tp)) {
+            // Not ours until its state is restored; re-read after the seek that follows the restore.
+            const low = this.restoring.get(tp);
+            if (low === undefined || BigInt(m.offset) < low) this.restoring.set(tp, BigInt(m.offset));
+          } else if (this.tracker.isNew(m)) {
+            this.input$.next(m);
+          }
+        }
         this.applyBackpressure();
       },
       onAssignment: (assigned, revoked) => this.onAssignment(assigned, revoked),
@@ -115,7 +158,12 @@ export class StreamService {
     });
     this.commitTimer = setInterval(() => {
       this.idleFlush();
-      void this.commit().catch((e) => this.events.log?.('warn', `commit failed: ${(e as Error).message}`));
+      if (this.checkpoints) {
+        const every = c.checkpoint.everySeconds;
+        if (every > 0 && Date.now() - this.lastCheckpointMs >= every * 1000 && !this.checkpointRun) void this.checkpointNow('time');
+      } else {
+        void this.commit().catch((e) => this.events.log?.('warn', `commit failed: ${(e as Error).message}`));
+      }
     }, 1000);
   }
 
@@ -133,7 +181,8 @@ export class StreamService {
         pairSteps(pairer),
         tap((p) => this.tracker.consumed(p.message, p.steps.length)),
         concatMap((p) => from(p.steps)),
-        trainWindows(learner, { batchStreams: c.training.batchStreams, flushAfterMs: c.training.flushAfterMs, flushOnComplete: true }),
+        // With checkpoints, steps still waiting at shutdown are saved and trained after the restart (full windows).
+        trainWindows(learner, { batchStreams: c.training.batchStreams, flushAfterMs: c.training.flushAfterMs, flushOnComplete: !this.checkpoints }),
         tap(() => {
           const skippedBefore = controller.insufficientHistory;
           const diagnostic = controller.afterWindow();
@@ -160,6 +209,14 @@ export class StreamService {
     });
     this.events.window?.(report);
     this.applyBackpressure();
+    const every = this.config.checkpoint.everyWindows;
+    if (this.checkpoints && every > 0 && ++this.windowsSinceCheckpoint >= every && !this.checkpointDue) {
+      // After the current batch of windows has queued all its predictions (the state then matches the outbox).
+      this.checkpointDue = setImmediate(() => {
+        this.checkpointDue = undefined;
+        if (!this.checkpointRun && !this.stopping) void this.checkpointNow('windows');
+      });
+    }
   }
 
   private onDiagnostic(d: DiagnosticReport): void {
@@ -185,11 +242,18 @@ export class StreamService {
    */
   private publish(topic: string, messages: ProducedMessage[], acknowledged: () => void): void {
     this.inFlightSends++;
-    this.outbox.push({ topic, messages, acknowledged });
+    this.outbox.push({ topic, messages, acknowledged, seq: ++this.publishSeq });
     if (!this.pumping) this.sends = this.pump();
   }
 
-  private outbox: Array<{ topic: string; messages: ProducedMessage[]; acknowledged: () => void }> = [];
+  /** Resolves once every publication queued up to `seq` is acknowledged by the broker. */
+  private acknowledged(seq: number): Promise<void> {
+    if (this.ackedSeq >= seq) return Promise.resolve();
+    if (this.fatal) return Promise.reject(this.fatal);
+    return new Promise((resolve, reject) => this.ackWaiters.push({ seq, resolve, reject }));
+  }
+
+  private outbox: Array<{ topic: string; messages: ProducedMessage[]; acknowledged: () => void; seq: number }> = [];
   private pumping = false;
 
   private async pump(): Promise<void> {
@@ -211,6 +275,10 @@ export class StreamService {
         try {
           await this.producer!.sendBatch(byTopic);
           for (const b of batch) b.acknowledged();
+          this.ackedSeq = batch[batch.length - 1].seq;
+          const due = this.ackWaiters.filter((w) => w.seq <= this.ackedSeq);
+          this.ackWaiters = this.ackWaiters.filter((w) => w.seq > this.ackedSeq);
+          for (const w of due) w.resolve();
         } catch (e) {
           this.fail(new Error(`publishing to ${[...byTopic.keys()].join(', ')} failed: ${(e as Error).message}`));
         } finally {
@@ -281,6 +349,12 @@ export class StreamService {
 
   private async onAssignment(assigned: TopicPartitionKey[], revoked: TopicPartitionKey[]): Promise<void> {
     this.status.assigned = this.source?.assignment ?? [];
+    if (this.checkpoints) {
+      for (const tp of assigned) this.restoring.set(tp, undefined);
+      if (revoked.length > 0) await this.handOver(revoked);
+      if (assigned.length > 0) await this.restorePartitions(assigned);
+      return;
+    }
     if (revoked.length > 0) {
       // Train what the leaving keys hold, publish, commit: the new owner starts after it.
       const gone = new Set(revoked);
@@ -299,10 +373,143 @@ export class StreamService {
     if (assigned.length > 0) this.events.log?.('info', `partitions assigned: ${assigned.join(', ')}`);
   }
 
-  /** Commits, per partition, the first offset whose work is not fully done (`also`: partitions just revoked). */
+  /** Revoked partitions (checkpoints on): save their keys' state durably, commit, then let the keys go. */
+  private async handOver(revoked: TopicPartitionKey[]): Promise<void> {
+    await this.checkpointNow('revocation', revoked);
+    const gone = new Set(revoked);
+    for (const [key, tp] of [...this.keyPartition]) {
+      if (!gone.has(tp)) continue;
+      this.parts.learner.forget(key);
+      this.scorer.forget(key);
+      this.pairer.forget(key);
+      this.keyPartition.delete(key);
+    }
+    for (const tp of revoked) {
+      this.tracker.forget(tp);
+      this.checkpointed.delete(tp);
+    }
+    this.events.log?.('info', `partitions revoked: ${revoked.join(', ')} (state saved for their next owner)`);
+  }
+
+  /**
+   * Newly assigned partitions (checkpoints on): take each one's keys from the instance checkpoint that has
+   * consumed it furthest (this instance's own after a restart, the previous owner's after a rebalance), then
+   * seek the partition there. Records fetched meanwhile were set aside and are read again after the seek.
+   */
+  private async restorePartitions(assigned: TopicPartitionKey[]): Promise<void> {
+    try {
+      const all = await this.checkpoints!.latestOfAll((dir, reason) => this.events.log?.('warn', `skipped checkpoint ${dir}: ${reason}`));
+      const chosen = new Map<InstanceCheckpoint, Set<TopicPartitionKey>>();
+      for (const tp of assigned) {
+        let best: InstanceCheckpoint | undefined;
+        for (const ck of all) {
+          const o = (ck.checkpoint.manifest.meta as ServiceCheckpointMeta).offsets?.[tp];
+          const b = best && (best.checkpoint.manifest.meta as ServiceCheckpointMeta).offsets[tp];
+          if (o !== undefined && (b === undefined || BigInt(o) > BigInt(b))) best = ck;
+        }
+        if (best) {
+          if (!chosen.has(best)) chosen.set(best, new Set());
+          chosen.get(best)!.add(tp);
+        }
+      }
+      const seekTo = new Map<TopicPartitionKey, string>();
+      for (const [ck, tps] of chosen) {
+        const meta = ck.checkpoint.manifest.meta as ServiceCheckpointMeta;
+        const state = readServiceState(ck.checkpoint.files, this.stateParts(), ck.checkpoint.dir);
+        const keys = restoreKeys(state, this.stateParts(), tps);
+        for (const tp of tps) {
+          this.tracker.restore(tp, meta.offsets[tp]);
+          this.checkpointed.set(tp, meta.offsets[tp]);
+          seekTo.set(tp, meta.offsets[tp]);
+        }
+        this.events.log?.('info', `restored ${keys} keys of ${[...tps].join(', ')} from ${ck.checkpoint.dir}`);
+      }
+      for (const tp of assigned) {
+        const dropped = this.restoring.get(tp);
+        const target = seekTo.get(tp) ?? dropped?.toString();
+        if (target !== undefined && this.source?.assignment.includes(tp)) this.source.seek(tp, target);
+        this.restoring.delete(tp);
+      }
+      this.status.activeKeys = this.parts.learner.activeKeys;
+      this.events.log?.('info', `partitions assigned: ${assigned.join(', ')}`);
+    } catch (e) {
+      this.fail(new Error(`restoring the state of ${assigned.join(', ')} failed: ${(e as Error).message}`));
+    }
+  }
+
+  private stateParts(): ServiceStateParts {
+    return { learner: this.parts, pairer: this.pairer, scorer: this.scorer, keyPartition: this.keyPartition };
+  }
+
+  /** At start (checkpoints on): the model-wide state from this instance's newest valid checkpoint, else the newest of any. */
+  private async restoreModel(): Promise<void> {
+    const all = await this.checkpoints!.latestOfAll((dir, reason) => this.events.log?.('warn', `skipped checkpoint ${dir}: ${reason}`));
+    const own = all.find((c) => c.instance === this.checkpoints!.instance);
+    const pick = own ?? [...all].sort((a, b) => b.checkpoint.manifest.createdAt.localeCompare(a.checkpoint.manifest.createdAt))[0];
+    if (!pick) {
+      this.events.log?.('info', `no checkpoint in ${this.checkpoints!.root}: starting from a fresh model`);
+      return;
+    }
+    const state = readServiceState(pick.checkpoint.files, this.stateParts(), pick.checkpoint.dir);
+    restoreGlobals(state, this.stateParts(), pick.checkpoint.dir);
+    this.events.log?.('info', `restored the model from ${pick.checkpoint.dir} (K = ${this.parts.learner.k}, ${this.parts.learner.windows} windows trained)`);
+  }
+
+  /**
+   * Writes a checkpoint of the whole state (captured now, between windows), once every prediction and dead
+   * letter queued before it is acknowledged; then commits the offsets it covers (`also`: partitions being
+   * revoked). A failed write is reported and counted; training goes on and nothing is committed past the
+   * previous checkpoint. Returns whether a checkpoint became durable.
+   */
+  async checkpointNow(reason: string, also: readonly TopicPartitionKey[] = []): Promise<boolean> {
+    const store = this.checkpoints;
+    if (!store || !this.parts) return false;
+    while (this.checkpointRun) await this.checkpointRun;
+    const run = this.writeCheckpoint(store, reason, also);
+    this.checkpointRun = run;
+    try {
+      return await run;
+    } finally {
+      if (this.checkpointRun === run) this.checkpointRun = undefined;
+    }
+  }
+
+  private async writeCheckpoint(store: InstanceCheckpoints, reason: string, also: readonly TopicPartitionKey[]): Promise<boolean> {
+    const started = performance.now();
+    const files = captureServiceState(this.stateParts());
+    const offsets = this.tracker.consumedUpTo();
+    const meta: ServiceCheckpointMeta = {
+      offsets: Object.fromEntries(offsets), owned: this.source?.assignment ?? [], instance: store.instance, reason,
+      engine: this.parts.engine.name, config: this.config,
+    };
+    const seq = this.publishSeq;
+    this.windowsSinceCheckpoint = 0;
+    this.lastCheckpointMs = Date.now();
+    try {
+      await this.acknowledged(seq);
+      const written = await store.own.write(files, meta);
+      for (const [tp, o] of offsets) this.checkpointed.set(tp, o);
+      let bytes = 0;
+      for (const f of files.values()) bytes += f.length;
+      this.events.checkpointed?.({ dir: written.dir, reason, bytes, seconds: (performance.now() - started) / 1000 });
+    } catch (e) {
+      const err = e as Error;
+      this.events.error?.('checkpoint', err);
+      this.events.checkpointFailed?.(err);
+      this.events.log?.('error', `${err.message}; training continues, offsets are committed again once a checkpoint succeeds`);
+      return false;
+    }
+    await this.commit(also).catch((e) => this.events.log?.('warn', `commit after checkpoint failed: ${(e as Error).message}`));
+    return true;
+  }
+
+  /**
+   * Commits per partition: with checkpoints, the offsets the newest durable checkpoint covers; without, the
+   * first offset whose work is not fully done (`also`: partitions just revoked).
+   */
   async commit(also: readonly TopicPartitionKey[] = []): Promise<void> {
     if (!this.source) return;
-    const offsets = this.tracker.committable();
+    const offsets = this.checkpoints ? new Map(this.checkpointed) : this.tracker.committable();
     const mine = new Set([...this.source.assignment, ...also]);
     for (const k of offsets.keys()) if (!mine.has(k)) offsets.delete(k);
     await this.source.commit(offsets);
@@ -328,11 +535,13 @@ export class StreamService {
     this.stopping = true;
     if (this.commitTimer) clearInterval(this.commitTimer);
     if (this.stallFlush) clearImmediate(this.stallFlush);
+    if (this.checkpointDue) clearImmediate(this.checkpointDue);
     this.source?.pause();
     this.input$.complete();
     await this.pipelineDone.catch(() => undefined);
     await this.sends;
-    await this.commit().catch((e) => this.events.log?.('warn', `final commit failed: ${(e as Error).message}`));
+    if (this.checkpoints && !this.fatal) await this.checkpointNow('shutdown');
+    else await this.commit().catch((e) => this.events.log?.('warn', `final commit failed: ${(e as Error).message}`));
     await this.source?.stop();
     await this.producer?.disconnect();
     this.subscription?.unsubscribe();
@@ -343,6 +552,7 @@ export class StreamService {
   private fail(e: Error): void {
     if (this.fatal) return;
     this.fatal = e;
+    for (const w of this.ackWaiters.splice(0)) w.reject(e);
     this.events.log?.('error', `fatal: ${e.message}`);
     this.events.fatal?.(e);
   }

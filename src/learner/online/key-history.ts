@@ -9,6 +9,27 @@ export interface StateSnapshot {
 }
 
 /**
+ * A key's history as JSON-ready data (checkpoints, evicted keys). Numbers are float32 values held exactly
+ * by JSON doubles, so a restored history is bit-identical. `steps` are the retained positions
+ * [total − steps.length, total) followed by none; `queued` the steps waiting behind the ring.
+ */
+export interface KeyHistorySnapshot {
+  readonly key: string;
+  readonly total: number;
+  readonly trained: number;
+  readonly steps: SerializedStep[];
+  readonly queued: SerializedStep[];
+  readonly snapshots: Array<{ pos: number; state: number[] }>;
+}
+
+/** One step as data: x and y are numbers (token, class) or arrays (dense); source is [topic, partition, offset]. */
+export interface SerializedStep {
+  readonly x: number | number[];
+  readonly y: number | number[];
+  readonly source?: [string, number, string];
+}
+
+/**
  * One key's retained history: a ring of its last `capacity` steps (inputs, targets, sources), how far it
  * has been trained, and detached state snapshots at some positions inside the ring, from which the state
  * entering any retained position can be recomputed by a forward pass (method.md section 5, decision 8).
@@ -137,10 +158,62 @@ export class KeyHistory {
     this.snapshots = kept;
   }
 
+  /** The history as data (see {@link KeyHistorySnapshot}). */
+  snapshot(): KeyHistorySnapshot {
+    const steps: SerializedStep[] = [];
+    for (let pos = this.oldest; pos < this.total; pos++) {
+      const slot = pos % this.capacity;
+      const x = this.xWidth === 1 && this.xs instanceof Int32Array ? this.xs[slot] : Array.from(this.xs.subarray(slot * this.xWidth, (slot + 1) * this.xWidth));
+      const y = this.yWidth === 1 && this.ys instanceof Int32Array ? this.ys[slot] : Array.from(this.ys.subarray(slot * this.yWidth, (slot + 1) * this.yWidth));
+      steps.push(serializedStep(x, y, this.sources[slot]));
+    }
+    const queued = this.inbox.map((s) => serializedStep(
+      typeof s.x === 'number' ? s.x : Array.from(s.x), typeof s.y === 'number' ? s.y : Array.from(s.y), s.source));
+    return {
+      key: this.key, total: this.total, trained: this.trained, steps, queued,
+      snapshots: this.snapshots.map((s) => ({ pos: s.pos, state: Array.from(s.state) })),
+    };
+  }
+
+  /**
+   * Rebuilds a history from {@link snapshot} data for a model of `spec` with `capacity` retained steps.
+   * Throws a RangeError naming the problem when the data does not fit (another model, a smaller history).
+   */
+  static restore(spec: ModelSpec, capacity: number, snap: KeyHistorySnapshot): KeyHistory {
+    const bad = (what: string): never => { throw new RangeError(`key history ${JSON.stringify(snap?.key)}: ${what}`); };
+    if (!snap || typeof snap.key !== 'string' || !Array.isArray(snap.steps) || !Array.isArray(snap.queued) || !Array.isArray(snap.snapshots)) bad('malformed snapshot');
+    if (!Number.isInteger(snap.total) || !Number.isInteger(snap.trained) || snap.trained > snap.total || snap.steps.length > snap.total) bad('inconsistent positions');
+    if (snap.steps.length > capacity) bad(`${snap.steps.length} retained steps do not fit a history of ${capacity} (state.historySteps was larger)`);
+    if (snap.total - snap.trained > snap.steps.length) bad('untrained steps are missing from the retained history');
+    const h = new KeyHistory(snap.key, spec, capacity);
+    const size = stateSize(spec);
+    const deserialize = (s: SerializedStep): SequenceStep => {
+      const x = typeof s.x === 'number' ? s.x : Float32Array.from(s.x);
+      const y = typeof s.y === 'number' ? s.y : Float32Array.from(s.y);
+      if ((typeof x === 'number') !== (h.xWidth === 1 && h.xs instanceof Int32Array) || (typeof x !== 'number' && x.length !== h.xWidth)) bad('an input does not match the model');
+      if ((typeof y === 'number') !== (h.yWidth === 1 && h.ys instanceof Int32Array) || (typeof y !== 'number' && y.length !== h.yWidth)) bad('a target does not match the model');
+      return { key: snap.key, x, y, ...(s.source ? { source: { topic: s.source[0], partition: s.source[1], offset: s.source[2] } } : {}) };
+    };
+    h.total = snap.total - snap.steps.length;
+    h.trained = h.total;
+    for (const s of snap.steps) h.appendToRing(deserialize(s));
+    h.trained = snap.trained;
+    for (const s of snap.queued) h.inbox.push(deserialize(s));
+    h.snapshots = snap.snapshots.map((s) => {
+      if (!Number.isInteger(s?.pos) || !Array.isArray(s.state) || s.state.length !== size) bad('a stored state does not match the model');
+      return { pos: s.pos, state: Float32Array.from(s.state) };
+    });
+    return h;
+  }
+
   private slotOf(pos: number): number {
     if (pos < this.oldest || pos >= this.total) {
       throw new RangeError(`key ${this.key}: position ${pos} is outside its retained history [${this.oldest}, ${this.total})`);
     }
     return pos % this.capacity;
   }
+}
+
+function serializedStep(x: number | number[], y: number | number[], source: StepSource | undefined): SerializedStep {
+  return source ? { x, y, source: [source.topic, source.partition, source.offset] } : { x, y };
 }

@@ -6,7 +6,7 @@ import { clipGradNorm, globalNorm } from '../optim/clip-grad-norm';
 import type { LrScaling } from '../optim/lr-scaling';
 import { scaledLearningRate } from '../optim/lr-scaling';
 import type { Optimizer } from '../optim/optimizer';
-import { KeyHistory } from './key-history';
+import { KeyHistory, type KeyHistorySnapshot } from './key-history';
 import { gatherWindow, packStates, unpackState } from './stream-batch';
 import { windowPlan, windowStart, type TbpttScheme, type WindowPlan } from './window-plan';
 
@@ -45,6 +45,13 @@ export interface WindowReport {
   readonly skipped?: 'non-finite' | 'gradient-too-large';
   /** Wall time of the window (forward, backward, update), in seconds. */
   readonly durationSeconds: number;
+}
+
+/** The learner's own counters as data (keys, parameters and optimizer are saved separately). */
+export interface OnlineLearnerGlobals {
+  readonly k: number;
+  readonly windows: number;
+  readonly skippedUpdates: number;
 }
 
 /**
@@ -108,6 +115,50 @@ export class OnlineLearner {
     this.ready.delete(key);
     this.pendingSteps -= h.waiting;
     return h;
+  }
+
+  /** K and the counters as data. */
+  globals(): OnlineLearnerGlobals {
+    return { k: this.kValue, windows: this.windows, skippedUpdates: this.skippedUpdates };
+  }
+
+  /** Restores K and the counters (keys are adopted separately, see {@link adopt}). */
+  restoreGlobals(g: OnlineLearnerGlobals): void {
+    if (!Number.isInteger(g?.k) || g.k < 1 || !Number.isInteger(g.windows) || !Number.isInteger(g.skippedUpdates)) {
+      throw new RangeError('learner state: k, windows and skippedUpdates must be integers (k ≥ 1)');
+    }
+    this.setK(g.k);
+    this.windows = g.windows;
+    this.skippedUpdates = g.skippedUpdates;
+  }
+
+  /** Every key, in the learner's order (which diagnostic sampling and flushing follow). */
+  keyNames(): string[] {
+    return [...this.keys.keys()];
+  }
+
+  /** A key's history as data (undefined for an unknown key). */
+  snapshotKey(key: string): KeyHistorySnapshot | undefined {
+    return this.keys.get(key)?.snapshot();
+  }
+
+  /**
+   * Takes over keys' histories (restored from a checkpoint, from another instance, or after eviction), in
+   * the given order; any the learner had under those names are replaced. `readyOrder` lists ready keys in
+   * the order they became ready, so that windows take them as they would have.
+   */
+  adopt(histories: readonly KeyHistorySnapshot[], readyOrder: readonly string[] = []): void {
+    const adopted = new Set<string>();
+    for (const snap of histories) {
+      const h = KeyHistory.restore(this.options.spec, this.options.historySteps, snap);
+      this.forget(h.key);
+      this.keys.set(h.key, h);
+      this.pendingSteps += h.waiting;
+      adopted.add(h.key);
+    }
+    const isReady = (key: string) => (this.keys.get(key)?.pending ?? 0) >= this.plan.newSteps;
+    for (const key of readyOrder) if (adopted.has(key) && isReady(key)) this.ready.add(key);
+    for (const key of adopted) if (isReady(key)) this.ready.add(key);
   }
 
   /** Appends one step to its key's history. Returns 'ready' when the key has just become ready to train. */

@@ -58,6 +58,17 @@ export class TruncationController {
     this.lastRunMs = options.now();
   }
 
+  /** The schedule's state as data (windows since the last diagnostic, skipped count). */
+  snapshot(): { windowsSince: number; insufficientHistory: number } {
+    return { windowsSince: this.windowsSince, insufficientHistory: this.insufficientHistory };
+  }
+
+  restore(snap: { windowsSince: number; insufficientHistory: number }): void {
+    if (!Number.isInteger(snap?.windowsSince) || !Number.isInteger(snap?.insufficientHistory)) throw new RangeError('truncation controller snapshot: malformed');
+    this.windowsSince = snap.windowsSince;
+    this.insufficientHistory = snap.insufficientHistory;
+  }
+
   /** Call after every training window; runs a diagnostic when one is due. */
   afterWindow(): DiagnosticReport | undefined {
     this.windowsSince++;

@@ -34,6 +34,17 @@ export class AnomalyScorer {
     this.stats.delete(key);
   }
 
+  /** A key's running statistics [mean, variance, count] (undefined for an unseen key). */
+  get(key: string): [number, number, number] | undefined {
+    const s = this.stats.get(key);
+    return s ? [s[0], s[1], s[2]] : undefined;
+  }
+
+  /** Sets a key's running statistics (restored state). */
+  set(key: string, stats: readonly [number, number, number]): void {
+    this.stats.set(key, [stats[0], stats[1], stats[2]]);
+  }
+
   snapshot(): AnomalyScorerSnapshot {
     return [...this.stats].map(([k, [m, v, c]]) => [k, m, v, c]);
   }

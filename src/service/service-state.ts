@@ -1,0 +1,145 @@
+import type { NextStepPairer } from '../decode/next-step-pairer';
+import { decodeSafetensors, encodeSafetensors } from '../learner/model/safetensors';
+import type { ParamSet } from '../learner/model/param-set';
+import type { KeyHistorySnapshot } from '../learner/online/key-history';
+import type { OnlineLearnerGlobals } from '../learner/online/online-learner';
+import type { OptimizerSnapshot } from '../learner/optim/optimizer';
+import type { AnomalyScorer } from '../learner/stats/anomaly-scorer';
+import type { TruncationSnapshot } from '../learner/truncation/truncation-estimator';
+import type { RngSnapshot } from '../util/rng';
+import type { TopicPartitionKey } from '../source/kafka/topic-partition';
+import type { LearnerParts } from './build-learner';
+
+/** Files of a service checkpoint (see {@link captureServiceState}). */
+export const PARAMS_FILE = 'params.safetensors';
+export const STATE_FILE = 'state.json';
+
+/** One sequence key's complete state: where it comes from, its history and hidden states, pairing, scoring. */
+export interface KeyState {
+  readonly key: string;
+  readonly partition: TopicPartitionKey;
+  readonly history?: KeyHistorySnapshot;
+  /** The next-step pairer's pending x (next-step targets only). */
+  readonly pendingX?: number | number[];
+  /** Anomaly statistics [mean, variance, count]. */
+  readonly score?: [number, number, number];
+}
+
+/** state.json of a service checkpoint: everything besides the parameters. */
+export interface ServiceStateData {
+  readonly version: 1;
+  readonly learner: OnlineLearnerGlobals;
+  readonly controller: { windowsSince: number; insufficientHistory: number };
+  readonly estimator: TruncationSnapshot;
+  readonly optimizer: OptimizerSnapshot;
+  readonly rng: RngSnapshot;
+  /** Every key, in the learner's order. */
+  readonly keys: KeyState[];
+  /** Ready keys in the order they became ready. */
+  readonly ready: string[];
+}
+
+/** The live objects a checkpoint captures and restores. */
+export interface ServiceStateParts {
+  readonly learner: LearnerParts;
+  readonly pairer: NextStepPairer;
+  readonly scorer: AnomalyScorer;
+  /** Which partition each key came from, in first-seen order. */
+  readonly keyPartition: Map<string, TopicPartitionKey>;
+}
+
+/**
+ * Captures the whole training state synchronously (between two windows) as checkpoint files:
+ * `params.safetensors` (PyTorch names) and `state.json` (per key: history, stored hidden states, pending
+ * next-step input, anomaly statistics; and the optimizer, estimator, diagnostic schedule and RNG). Taken at one
+ * instant, so the files agree with each other and with the consumed offsets recorded beside them.
+ */
+export function captureServiceState(parts: ServiceStateParts): Map<string, Buffer> {
+  const p = parts.learner;
+  const names = [...new Set([...p.learner.keyNames(), ...parts.keyPartition.keys()])];
+  const keys: KeyState[] = [];
+  for (const key of names) {
+    const partition = parts.keyPartition.get(key);
+    if (partition === undefined) continue;
+    const history = p.learner.snapshotKey(key);
+    const x = parts.pairer.pending(key);
+    const score = parts.scorer.get(key);
+    keys.push({
+      key, partition, ...(history ? { history } : {}),
+      ...(x === undefined ? {} : { pendingX: typeof x === 'number' ? x : Array.from(x) }), ...(score ? { score } : {}),
+    });
+  }
+  const data: ServiceStateData = {
+    version: 1,
+    learner: p.learner.globals(),
+    controller: p.controller.snapshot(),
+    estimator: p.estimator.snapshot(),
+    optimizer: p.optimizer.snapshot(),
+    rng: p.rng.snapshot(),
+    keys,
+    ready: p.learner.readyKeys(),
+  };
+  return new Map([
+    [PARAMS_FILE, encodeSafetensors(p.params)],
+    [STATE_FILE, Buffer.from(JSON.stringify(data))],
+  ]);
+}
+
+/** A checkpoint's files parsed and checked against the model. */
+export interface ServiceState {
+  readonly params: ParamSet;
+  readonly data: ServiceStateData;
+}
+
+/**
+ * Parses a checkpoint's files. Throws an Error saying what does not match (another model, a malformed file)
+ * and how to proceed.
+ */
+export function readServiceState(files: ReadonlyMap<string, Buffer>, parts: ServiceStateParts, where: string): ServiceState {
+  const paramsBytes = files.get(PARAMS_FILE);
+  const stateBytes = files.get(STATE_FILE);
+  if (!paramsBytes || !stateBytes) throw new Error(`checkpoint ${where} lacks ${PARAMS_FILE} or ${STATE_FILE}`);
+  let params: ParamSet;
+  try {
+    params = decodeSafetensors(paramsBytes, parts.learner.spec).params;
+  } catch (e) {
+    throw new Error(`checkpoint ${where} was written for another model (${(e as Error).message}); ` +
+      'restore the model settings it was written with, or point checkpoint.dir at an empty directory to start afresh');
+  }
+  const data = JSON.parse(stateBytes.toString('utf8')) as ServiceStateData;
+  if (data?.version !== 1 || !Array.isArray(data.keys) || !Array.isArray(data.ready)) {
+    throw new Error(`checkpoint ${where}: state.json has an unknown format`);
+  }
+  return { params, data };
+}
+
+/**
+ * Restores the model-wide state (parameters copied in place with their version bumped, so engines upload
+ * them again; optimizer, estimator, schedule, RNG, K and counters). Keys are restored by {@link restoreKeys}.
+ */
+export function restoreGlobals(state: ServiceState, parts: ServiceStateParts, where: string): void {
+  const p = parts.learner;
+  try {
+    p.learner.restoreGlobals(state.data.learner);
+    p.controller.restore(state.data.controller);
+    p.estimator.restore(state.data.estimator);
+    p.optimizer.restore(state.data.optimizer);
+    p.rng.restore(state.data.rng);
+  } catch (e) {
+    throw new Error(`checkpoint ${where} does not fit this configuration: ${(e as Error).message}`);
+  }
+  for (const [name, t] of p.params.tensors) t.data.set(state.params.tensors.get(name)!.data);
+  p.params.version++;
+}
+
+/** Restores the keys of the given partitions, in the checkpoint's order; returns how many. */
+export function restoreKeys(state: ServiceState, parts: ServiceStateParts, partitions: ReadonlySet<TopicPartitionKey>): number {
+  const chosen = state.data.keys.filter((k) => partitions.has(k.partition));
+  parts.learner.learner.adopt(chosen.flatMap((k) => (k.history ? [k.history] : [])), state.data.ready);
+  for (const k of chosen) {
+    parts.keyPartition.set(k.key, k.partition);
+    if (k.pendingX !== undefined) parts.pairer.setPending(k.key, typeof k.pendingX === 'number' ? k.pendingX : Float32Array.from(k.pendingX));
+    if (k.score) parts.scorer.set(k.key, k.score);
+  }
+  return chosen.length;
+}
