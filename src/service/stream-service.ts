@@ -431,6 +431,7 @@ export class StreamService {
         this.restoring.delete(tp);
       }
       this.status.activeKeys = this.parts.learner.activeKeys;
+      this.lastMessageAt = Date.now(); // the idle flush counts from here, not from the wait for the assignment
       this.events.log?.('info', `partitions assigned: ${assigned.join(', ')}`);
     } catch (e) {
       this.fail(new Error(`restoring the state of ${assigned.join(', ')} failed: ${(e as Error).message}`));
