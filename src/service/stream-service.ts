@@ -126,12 +126,16 @@ export class StreamService {
     this.status.k = this.parts.learner.k;
     this.events.log?.('info', `engine ${this.parts.engine.name} (${this.parts.engine.backend}): ${this.parts.engineReason}`);
     const kafka = createKafkaClient({ brokers, clientId: c.kafka.clientId, log: (level, msg, extra) => this.events.log?.(level, msg, extra) });
-    if (c.kafka.createTopicsPartitions > 0) {
-      const created = await ensureTopics(kafka, [...c.kafka.inputTopics, c.kafka.predictionsTopic, c.kafka.deadLetterTopic], c.kafka.createTopicsPartitions);
-      if (created.length > 0) this.events.log?.('info', `created topics ${created.join(', ')}`);
-    }
     this.producer = new KafkaProducerSink(kafka);
-    await this.producer.connect();
+    // A broker that is unreachable at start is waited for (with backoff), not fatal; stop() ends the wait.
+    await this.untilConnected(async () => {
+      if (c.kafka.createTopicsPartitions > 0) {
+        const created = await ensureTopics(kafka, [...c.kafka.inputTopics, c.kafka.predictionsTopic, c.kafka.deadLetterTopic], c.kafka.createTopicsPartitions);
+        if (created.length > 0) this.events.log?.('info', `created topics ${created.join(', ')}`);
+      }
+      await this.producer!.connect();
+    }, brokers);
+    if (this.stopping) return;
     this.source = new KafkaRecordSource({
       kafka, groupId: c.kafka.groupId, topics: c.kafka.inputTopics, fromBeginning: c.kafka.fromBeginning,
       sessionTimeoutMs: c.kafka.sessionTimeoutMs, heartbeatIntervalMs: c.kafka.heartbeatIntervalMs,
@@ -165,6 +169,22 @@ export class StreamService {
         void this.commit().catch((e) => this.events.log?.('warn', `commit failed: ${(e as Error).message}`));
       }
     }, 1000);
+  }
+
+  /** Runs `connect` until it succeeds, waiting 1 s, 2 s, 4 s … (at most 30 s) between attempts; returns early once stopping. */
+  private async untilConnected(connect: () => Promise<void>, brokers: readonly string[]): Promise<void> {
+    for (let attempt = 0, waitMs = 1000; !this.stopping; attempt++, waitMs = Math.min(30_000, waitMs * 2)) {
+      try {
+        await connect();
+        if (attempt > 0) this.events.log?.('info', `connected to ${brokers.join(', ')} after ${attempt} failed attempts`);
+        return;
+      } catch (e) {
+        this.events.error?.('source', e as Error);
+        this.events.log?.('warn', `broker ${brokers.join(', ')} unreachable (${(e as Error).message}); retrying in ${waitMs / 1000} s`);
+        const until = Date.now() + waitMs;
+        while (!this.stopping && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
+      }
+    }
   }
 
   /** The pipeline, in data-flow order; resolves when the input completes and every window is trained. */
@@ -398,7 +418,7 @@ export class StreamService {
    */
   private async restorePartitions(assigned: TopicPartitionKey[]): Promise<void> {
     try {
-      const all = await this.checkpoints!.latestOfAll((dir, reason) => this.events.log?.('warn', `skipped checkpoint ${dir}: ${reason}`));
+      const all = await this.releasedState(assigned);
       const chosen = new Map<InstanceCheckpoint, Set<TopicPartitionKey>>();
       for (const tp of assigned) {
         let best: InstanceCheckpoint | undefined;
@@ -433,9 +453,31 @@ export class StreamService {
       this.status.activeKeys = this.parts.learner.activeKeys;
       this.lastMessageAt = Date.now(); // the idle flush counts from here, not from the wait for the assignment
       this.events.log?.('info', `partitions assigned: ${assigned.join(', ')}`);
+      void this.checkpointNow('assignment'); // records what this instance owns now (later owners wait for its release)
     } catch (e) {
       this.fail(new Error(`restoring the state of ${assigned.join(', ')} failed: ${(e as Error).message}`));
     }
+  }
+
+  /**
+   * The newest checkpoint of every instance, once no other instance's newest one still claims any of
+   * `assigned` (after a rebalance the previous owner saves their state when it sees the revocation, which can
+   * come a moment after this assignment). An owner that never releases (it crashed) is waited for at most
+   * kafka.sessionTimeoutMs; its newest checkpoint is then used.
+   */
+  private async releasedState(assigned: readonly TopicPartitionKey[]): Promise<InstanceCheckpoint[]> {
+    const store = this.checkpoints!;
+    const read = () => store.latestOfAll((dir, reason) => this.events.log?.('warn', `skipped checkpoint ${dir}: ${reason}`));
+    const claimed = (all: InstanceCheckpoint[]) => all.some((ck) => ck.instance !== store.instance
+      && ((ck.checkpoint.manifest.meta as ServiceCheckpointMeta).owned ?? []).some((tp) => assigned.includes(tp)));
+    const deadline = Date.now() + this.config.kafka.sessionTimeoutMs;
+    let all = await read();
+    while (claimed(all) && Date.now() < deadline && !this.stopping) {
+      await new Promise((r) => setTimeout(r, 250));
+      all = await read();
+    }
+    if (claimed(all)) this.events.log?.('warn', `another instance still claims some of ${assigned.join(', ')}; using its newest checkpoint`);
+    return all;
   }
 
   private stateParts(): ServiceStateParts {
@@ -480,7 +522,8 @@ export class StreamService {
     const files = captureServiceState(this.stateParts());
     const offsets = this.tracker.consumedUpTo();
     const meta: ServiceCheckpointMeta = {
-      offsets: Object.fromEntries(offsets), owned: this.source?.assignment ?? [], instance: store.instance, reason,
+      // At shutdown this instance releases everything; at revocation the assignment is already the new one.
+      offsets: Object.fromEntries(offsets), owned: reason === 'shutdown' ? [] : this.source?.assignment ?? [], instance: store.instance, reason,
       engine: this.parts.engine.name, config: this.config,
     };
     const seq = this.publishSeq;
@@ -541,7 +584,7 @@ export class StreamService {
     this.input$.complete();
     await this.pipelineDone.catch(() => undefined);
     await this.sends;
-    if (this.checkpoints && !this.fatal) await this.checkpointNow('shutdown');
+    if (this.checkpoints && !this.fatal && this.source) await this.checkpointNow('shutdown');
     else await this.commit().catch((e) => this.events.log?.('warn', `final commit failed: ${(e as Error).message}`));
     await this.source?.stop();
     await this.producer?.disconnect();

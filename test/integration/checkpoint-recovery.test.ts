@@ -88,4 +88,48 @@ describe('checkpoints on a real broker', { timeout: 300_000 }, () => {
     const committed = await committedOffsets(kafka, 'ck1-int', 'ck1-in');
     assert.equal(committed.get(0), String(records.length), 'committed to the end after the final checkpoint');
   });
+
+  it('rebalance with two instances: the moved keys continue on their new owner from their saved state', async () => {
+    const kafka = testKafka(broker.bootstrap);
+    const records = hostileFreeRecords(8, 120, 5, 9);
+    const half = records.length / 2;
+    const producer = kafka.producer();
+    await producer.connect();
+    const shared = join(work, 'shared');
+    const cfg = (instance: string) => config('ck2', shared, [
+      '--kafka.createTopicsPartitions=2', '--checkpoint.everyWindows=0', '--checkpoint.everySeconds=1', `--checkpoint.instance=${instance}`,
+      '--training.idleFlushMs=0', '--kafka.sessionTimeoutMs=8000',
+    ]);
+    const logs = new Map<string, string[]>([['a', []], ['b', []]]);
+    const events = (name: string) => ({ log: (_level: string, message: string) => { logs.get(name)!.push(message); } });
+    const a = new StreamService(cfg('a'), events('a'));
+    await a.start([broker.bootstrap]);
+    await waitFor(() => a.ready, 30_000, () => 'a ready');
+    await producer.send({ topic: 'ck2-in', messages: records.slice(0, half) });
+    await waitFor(() => a.status.recordsConsumed >= half, 60_000, () => JSON.stringify(a.status));
+    assert.equal(a.status.assigned.length, 2);
+
+    const b = new StreamService(cfg('b'), events('b'));
+    await b.start([broker.bootstrap]);
+    await waitFor(() => a.status.assigned.length === 1 && b.ready, 60_000, () => `a ${a.status.assigned} b ${b.status.assigned}`);
+    await producer.send({ topic: 'ck2-in', messages: records.slice(half) });
+    await producer.disconnect();
+    await waitFor(() => a.status.recordsConsumed + b.status.recordsConsumed >= records.length, 60_000,
+      () => `a ${a.status.recordsConsumed} b ${b.status.recordsConsumed}`);
+    const restored = logs.get('b')!.find((m) => /^restored \d+ keys of .* from .*instances\/a\//.test(m));
+    assert.ok(restored && !restored.startsWith('restored 0 '), `b restored the moved keys from a's checkpoint: ${logs.get('b')!.join(' | ')}`);
+
+    // Every key of b's partition has its whole history: positions continue from a's, not from zero.
+    const perKey = new Map<string, number>();
+    for (const r of records) perKey.set(r.key, (perKey.get(r.key) ?? 0) + 1);
+    const moved = [...perKey.keys()].filter((k) => b.learnerParts.learner.history(k));
+    assert.ok(moved.length > 0, 'b holds some keys');
+    for (const key of moved) {
+      const h = b.learnerParts.learner.history(key)!;
+      assert.equal(h.total + h.waiting - h.pending, perKey.get(key), `${key}: b's history counts every step of the key`);
+      assert.equal(a.learnerParts.learner.history(key), undefined, `${key}: a let it go`);
+    }
+    await b.stop();
+    await a.stop();
+  });
 });

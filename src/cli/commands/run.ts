@@ -18,6 +18,9 @@ kafka.brokers = embedded (the default) it first starts a local single-node Kafka
 SIGINT / SIGTERM stop it gracefully (train what is ready, publish, commit offsets).
 `;
 
+/** A signal arrived while the service was still connecting. */
+class StoppedBeforeStart extends Error {}
+
 /** Starts the service with a loaded configuration; resolves with the exit code when it stops. */
 export async function runService(config: ServiceConfig, io: CommandIO, options: { signal?: AbortSignal; progressEveryMs?: number } = {}): Promise<number> {
   const log = (level: string, message: string): void => {
@@ -53,7 +56,12 @@ export async function runService(config: ServiceConfig, io: CommandIO, options: 
     const port = await telemetry.start();
     const shownHost = config.metrics.host === '0.0.0.0' ? '127.0.0.1' : config.metrics.host;
     log('info', `metrics: http://${shownHost}:${port}/metrics (health: /healthz, readiness: /readyz)`);
-    await service.start(brokers);
+    // A broker down at start is waited for (readyz stays false); a signal meanwhile stops the wait.
+    const started = service.start(brokers).then(() => 'started' as const);
+    if ((await Promise.race([started, stopped.then(() => 'stopped' as const)])) === 'stopped') {
+      started.catch(() => undefined);
+      throw new StoppedBeforeStart();
+    }
     metrics.setEngine(service.learnerParts.engine.name, service.learnerParts.engine.backend);
     metrics.truncationLength.set(service.learnerParts.learner.k);
     log('info', `consuming ${config.kafka.inputTopics.join(', ')} → predictions on ${config.kafka.predictionsTopic}`);
@@ -70,8 +78,10 @@ export async function runService(config: ServiceConfig, io: CommandIO, options: 
     await stopped;
     log('info', failed ? `stopping after a fatal error: ${failed.message}` : 'stopping: training what is ready, publishing, committing offsets...');
   } catch (e) {
-    failed = e as Error;
-    log('error', `could not start: ${failed.message}`);
+    if (!(e instanceof StoppedBeforeStart)) {
+      failed = e as Error;
+      log('error', `could not start: ${failed.message}`);
+    }
   } finally {
     if (timer) clearInterval(timer);
     telemetry.markShuttingDown();
