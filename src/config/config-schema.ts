@@ -79,6 +79,8 @@ export interface TrainingConfig {
   readonly engine: 'auto' | 'ts' | 'tfjs-node' | 'tfjs-wasm';
   /** Skip an update whose loss or gradient is not finite, or whose gradient norm exceeds this (0 = no bound). */
   readonly maxGradNorm: number;
+  /** After this many skipped updates in a row, roll the model back to the newest checkpoint (0 = never). */
+  readonly rollbackAfterSkips: number;
 }
 
 export interface TruncationConfig {
@@ -177,7 +179,7 @@ export const defaultConfig: ServiceConfig = {
   },
   training: {
     scheme: 'paper', batchStreams: 16, flushAfterMs: 200, idleFlushMs: 2000, optimizer: 'sgd', learningRate: 0.1,
-    lrScaling: 'sqrt', momentum: 0, weightDecay: 1e-5, clipNorm: 1, engine: 'auto', maxGradNorm: 0,
+    lrScaling: 'sqrt', momentum: 0, weightDecay: 1e-5, clipNorm: 1, engine: 'auto', maxGradNorm: 0, rollbackAfterSkips: 3,
   },
   truncation: {
     mode: 'adaptive', k0: 15, delta: 0.1, window: 100, tau: 90, kMin: 2, kMax: 100, method: 'ols',
@@ -387,6 +389,10 @@ export const configSpec: ConfigSpec = {
     maxGradNorm: {
       type: 'number', min: 0,
       doc: 'Skip an update whose gradient norm exceeds this (0 = no bound); updates with a non-finite loss or gradient are always skipped.',
+    },
+    rollbackAfterSkips: {
+      type: 'integer', min: 0,
+      doc: 'After this many skipped updates in a row, roll the model (parameters, optimizer, estimator) back to the newest checkpoint and reset non-finite hidden states (0 = never; needs checkpoint.dir).',
     },
   },
   truncation: {

@@ -12,6 +12,8 @@ export interface ServiceEvents {
   published?(count: number): void;
   /** A diagnostic was due but no key had W steps of history. */
   insufficientHistory?(): void;
+  /** A diagnostic ran but its gradient norms were not finite (no estimate, K unchanged). */
+  nonFiniteNorms?(): void;
   /** A failure handled without stopping the pipeline. */
   error?(component: 'source' | 'predictions' | 'dead-letters' | 'checkpoint' | 'learner' | 'diagnostic' | 'decoder', error: Error): void;
   diagnostic?(report: DiagnosticReport): void;
@@ -20,6 +22,8 @@ export interface ServiceEvents {
   fatal?(error: Error): void;
   /** A checkpoint became durable. */
   checkpointed?(info: { dir: string; reason: string; bytes: number; seconds: number }): void;
+  /** The model was rolled back to a checkpoint after repeated skipped updates. */
+  rolledBack?(dir: string): void;
   /** A checkpoint could not be written (training goes on). */
   checkpointFailed?(error: Error): void;
 }

@@ -17,12 +17,14 @@ export function metricsEvents(metrics: MetricCatalog, service: () => StreamServi
     },
     diagnostic: (report) => recordDiagnostic(metrics, report),
     insufficientHistory: () => recordInsufficientHistory(metrics),
+    nonFiniteNorms: () => recordInsufficientHistory(metrics, 'non-finite-norms'),
     consumed: (topic) => metrics.recordsConsumed.inc({ topic }),
     published: (count) => metrics.predictions.inc(count),
     deadLetter: (reason) => metrics.deadLetters.inc({ reason }),
     error: (component) => metrics.errors.inc({ component }),
     checkpointed: () => metrics.checkpointWritten(),
     checkpointFailed: () => metrics.checkpointFailures.inc(),
+    rolledBack: () => metrics.rollbacks.inc(),
   };
 }
 

@@ -90,6 +90,8 @@ export class StreamService {
   private lastCheckpointMs = Date.now();
   private checkpointRun: Promise<boolean> | undefined;
   private checkpointDue: NodeJS.Immediate | undefined;
+  private skippedInARow = 0;
+  private rollingBack = false;
   /** Publications queued / acknowledged so far (a checkpoint waits for those queued before it). */
   private publishSeq = 0;
   private ackedSeq = 0;
@@ -141,6 +143,7 @@ export class StreamService {
       sessionTimeoutMs: c.kafka.sessionTimeoutMs, heartbeatIntervalMs: c.kafka.heartbeatIntervalMs,
     });
     this.pipelineDone = this.assemble(createDecoder(specs.decoder), this.pairer);
+    this.pipelineDone.catch(() => undefined); // a pipeline error is reported through fail(), not as an unhandled rejection
     await this.source.start({
       onMessages: (messages) => {
         this.lastMessageAt = Date.now();
@@ -164,7 +167,8 @@ export class StreamService {
       this.idleFlush();
       if (this.checkpoints) {
         const every = c.checkpoint.everySeconds;
-        if (every > 0 && Date.now() - this.lastCheckpointMs >= every * 1000 && !this.checkpointRun) void this.checkpointNow('time');
+        // Not while updates are being skipped: the newest checkpoint stays one to roll back to.
+        if (every > 0 && Date.now() - this.lastCheckpointMs >= every * 1000 && !this.checkpointRun && this.skippedInARow === 0) void this.checkpointNow('time');
       } else {
         void this.commit().catch((e) => this.events.log?.('warn', `commit failed: ${(e as Error).message}`));
       }
@@ -204,10 +208,18 @@ export class StreamService {
         // With checkpoints, steps still waiting at shutdown are saved and trained after the restart (full windows).
         trainWindows(learner, { batchStreams: c.training.batchStreams, flushAfterMs: c.training.flushAfterMs, flushOnComplete: !this.checkpoints }),
         tap(() => {
-          const skippedBefore = controller.insufficientHistory;
-          const diagnostic = controller.afterWindow();
+          const before = { history: controller.insufficientHistory, nonFinite: controller.nonFiniteNorms };
+          let diagnostic: DiagnosticReport | undefined;
+          try {
+            diagnostic = controller.afterWindow();
+          } catch (e) {
+            // A failed diagnostic costs one estimate, not the service.
+            this.events.error?.('diagnostic', e as Error);
+            this.events.log?.('warn', `diagnostic failed: ${(e as Error).message}`);
+          }
           if (diagnostic) this.onDiagnostic(diagnostic);
-          else if (controller.insufficientHistory > skippedBefore) this.events.insufficientHistory?.();
+          else if (controller.insufficientHistory > before.history) this.events.insufficientHistory?.();
+          else if (controller.nonFiniteNorms > before.nonFinite) this.events.nonFiniteNorms?.();
         }),
         map((report) => this.onWindow(report, spec.head)),
       ).subscribe({ next: () => undefined, error: (e) => { this.fail(e as Error); reject(e); }, complete: () => resolve() });
@@ -229,12 +241,18 @@ export class StreamService {
     });
     this.events.window?.(report);
     this.applyBackpressure();
+    this.skippedInARow = report.skipped ? this.skippedInARow + 1 : 0;
+    const limit = this.config.training.rollbackAfterSkips;
+    if (limit > 0 && this.skippedInARow >= limit && this.checkpoints && !this.rollingBack) {
+      this.rollingBack = true;
+      void this.rollback().finally(() => { this.rollingBack = false; });
+    }
     const every = this.config.checkpoint.everyWindows;
     if (this.checkpoints && every > 0 && ++this.windowsSinceCheckpoint >= every && !this.checkpointDue) {
       // After the current batch of windows has queued all its predictions (the state then matches the outbox).
       this.checkpointDue = setImmediate(() => {
         this.checkpointDue = undefined;
-        if (!this.checkpointRun && !this.stopping) void this.checkpointNow('windows');
+        if (!this.checkpointRun && !this.stopping && this.skippedInARow === 0) void this.checkpointNow('windows');
       });
     }
   }
@@ -496,6 +514,26 @@ export class StreamService {
     const state = readServiceState(pick.checkpoint.files, this.stateParts(), pick.checkpoint.dir);
     restoreGlobals(state, this.stateParts(), pick.checkpoint.dir);
     this.events.log?.('info', `restored the model from ${pick.checkpoint.dir} (K = ${this.parts.learner.k}, ${this.parts.learner.windows} windows trained)`);
+  }
+
+  /**
+   * Repeated skipped updates (non-finite or exploding): the model-wide state (parameters, optimizer,
+   * estimator, schedule, RNG) goes back to this instance's newest valid checkpoint, and stored hidden states
+   * that are no longer finite restart from zero. Keys keep their histories; the stream goes on.
+   */
+  private async rollback(): Promise<void> {
+    const skipped = this.skippedInARow;
+    const latest = await this.checkpoints!.own.latest((dir, reason) => this.events.log?.('warn', `skipped checkpoint ${dir}: ${reason}`));
+    if (!latest) {
+      this.events.log?.('warn', `${skipped} updates skipped in a row, but there is no checkpoint to roll back to yet`);
+      return;
+    }
+    restoreGlobals(readServiceState(latest.files, this.stateParts(), latest.dir), this.stateParts(), latest.dir);
+    const reset = this.parts.learner.resetNonFiniteStates();
+    this.skippedInARow = 0;
+    this.status.k = this.parts.learner.k;
+    this.events.rolledBack?.(latest.dir);
+    this.events.log?.('warn', `${skipped} updates skipped in a row: rolled the model back to ${latest.dir}; ${reset} non-finite hidden states reset to zero`);
   }
 
   /**

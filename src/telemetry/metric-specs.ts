@@ -28,7 +28,7 @@ export const DIAGNOSTIC_DURATION_BUCKETS_SECONDS: readonly number[] = decadeBuck
 export const LOSS_BUCKETS: readonly number[] = decadeBuckets(0.001, 100);
 
 /** Reasons a diagnostic fails to bound the bias (the estimator's) plus `insufficient-history` (no key had W steps). */
-export const DECAY_ESTIMATE_FAILURE_REASONS: readonly string[] = [...TRUNCATION_FAILURES, 'insufficient-history'];
+export const DECAY_ESTIMATE_FAILURE_REASONS: readonly string[] = [...TRUNCATION_FAILURES, 'insufficient-history', 'non-finite-norms'];
 /** Why a training update was skipped (OnlineLearner's WindowReport['skipped']). */
 export const UPDATE_SKIP_REASONS = ['non-finite', 'gradient-too-large'] as const;
 /** Components whose handled (non-fatal) errors are counted by `tbptt_errors_total{component}`. */
@@ -84,6 +84,7 @@ export const METRIC_SPECS = {
   checkpoints: spec('tbptt_checkpoints_total', 'counter', [], 'Checkpoints written durably.'),
   checkpointFailures: spec('tbptt_checkpoint_failures_total', 'counter', [], 'Checkpoint writes that failed.'),
   checkpointAge: spec('tbptt_checkpoint_age_seconds', 'gauge', [], 'Seconds since the newest durable checkpoint (since start while there is none); exported only when checkpoints are enabled.'),
+  rollbacks: spec('tbptt_rollbacks_total', 'counter', [], 'Times the model was rolled back to the newest checkpoint after repeated skipped updates.'),
   checkpointInterval: spec('tbptt_checkpoint_interval_seconds', 'gauge', [], 'Configured checkpoint interval in seconds (checkpoint.everySeconds; 0 = not by time).'),
   ready: spec('tbptt_ready', 'gauge', [], '1 when the service is ready (broker connected, partitions assigned, state restored), else 0.'),
 } as const;

@@ -37,8 +37,8 @@ export function recordDiagnostic(metrics: MetricCatalog, report: DiagnosticRepor
   metrics.setGradientNorms(report.meanLagNorms);
 }
 
-/** Counts a diagnostic that could not run because no key had W steps of history. */
-export function recordInsufficientHistory(metrics: MetricCatalog): void {
+/** Counts a diagnostic that gave no estimate: no key had W steps of history, or the gradient norms were not finite. */
+export function recordInsufficientHistory(metrics: MetricCatalog, reason: 'insufficient-history' | 'non-finite-norms' = 'insufficient-history'): void {
   metrics.diagnostics.inc();
-  metrics.decayEstimateFailures.inc({ reason: 'insufficient-history' });
+  metrics.decayEstimateFailures.inc({ reason });
 }

@@ -132,4 +132,40 @@ describe('checkpoints on a real broker', { timeout: 300_000 }, () => {
     await b.stop();
     await a.stop();
   });
+
+  it('repeated non-finite losses: updates skipped and counted, the model rolled back to the newest checkpoint, the stream goes on', async () => {
+    const kafka = testKafka(broker.bootstrap);
+    const cfg = config('ck3', join(work, 'nan'), [
+      '--input.values=dense', '--model.inputSize=2', '--model.outputSize=1', '--model.head=mse', '--training.optimizer=sgd',
+      '--truncation.mode=fixed', '--checkpoint.everyWindows=3', '--training.rollbackAfterSkips=3',
+    ]);
+    const rolled: string[] = [];
+    let skipped = 0;
+    const svc = new StreamService(cfg, { rolledBack: (dir) => rolled.push(dir), window: (r) => { if (r.skipped) skipped++; } });
+    await svc.start([broker.bootstrap]);
+    await waitFor(() => svc.ready, 30_000, () => 'ready');
+    const rec = (t: number, y: number) => ({ key: 'k', value: JSON.stringify({ x: [Math.sin(t), Math.cos(t)], y: [y] }) });
+    const producer = kafka.producer();
+    await producer.connect();
+    await producer.send({ topic: 'ck3-in', messages: Array.from({ length: 80 }, (_, t) => rec(t, Math.sin(t + 1))) });
+    await waitFor(() => svc.status.stepsTrained >= 80, 30_000, () => JSON.stringify(svc.status));
+    await waitFor(() => svc.status.windows >= 20, 30_000, () => 'windows');
+    const before = new Map([...svc.learnerParts.params.tensors].map(([n, t]) => [n, Float32Array.from(t.data)]));
+    // Targets of 3e38 are finite numbers (valid records), but their squared error overflows float32: every
+    // window's loss is +Inf, so every update is skipped.
+    await producer.send({ topic: 'ck3-in', messages: Array.from({ length: 40 }, (_, t) => rec(80 + t, 3e38)) });
+    await waitFor(() => rolled.length >= 1, 30_000, () => `skipped ${skipped}, status ${JSON.stringify(svc.status)}`);
+    assert.ok(skipped >= 3, `${skipped} updates skipped`);
+    for (const [n, t] of svc.learnerParts.params.tensors) assert.ok(t.data.every(Number.isFinite), `${n} finite after the rollback`);
+    const after = svc.learnerParts.params.tensors;
+    assert.ok([...before].every(([n, d]) => d.every((v, i) => v === after.get(n)!.data[i])), 'skipped updates left the parameters untouched');
+    // Normal records again: training resumes with updates that are not skipped.
+    const skippedBefore = skipped;
+    const windowsBefore = svc.status.windows;
+    await producer.send({ topic: 'ck3-in', messages: Array.from({ length: 80 }, (_, t) => rec(120 + t, Math.sin(t))) });
+    await producer.disconnect();
+    await waitFor(() => svc.status.windows >= windowsBefore + 15, 30_000, () => JSON.stringify(svc.status));
+    await svc.stop();
+    assert.ok(skipped - skippedBefore < svc.status.windows - windowsBefore, 'most windows after the bad records update the model');
+  });
 });

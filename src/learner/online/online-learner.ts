@@ -161,6 +161,19 @@ export class OnlineLearner {
     for (const key of adopted) if (isReady(key)) this.ready.add(key);
   }
 
+  /** Replaces every stored hidden state that holds a non-finite number by the zero state; returns how many. */
+  resetNonFiniteStates(): number {
+    let n = 0;
+    for (const h of this.keys.values()) {
+      for (const s of h.snapshots) {
+        if (s.state.every(Number.isFinite)) continue;
+        s.state.fill(0);
+        n++;
+      }
+    }
+    return n;
+  }
+
   /** Appends one step to its key's history. Returns 'ready' when the key has just become ready to train. */
   observe(step: SequenceStep): 'ready' | undefined {
     let h = this.keys.get(step.key);

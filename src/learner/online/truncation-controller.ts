@@ -49,6 +49,8 @@ export class TruncationController {
   private lastRunMs: number;
   /** Diagnostics skipped because no key had W steps of history. */
   insufficientHistory = 0;
+  /** Diagnostics whose gradient norms were not finite (not counted in the snapshot: a transient condition). */
+  nonFiniteNorms = 0;
 
   constructor(
     private readonly learner: OnlineLearner,
@@ -87,6 +89,11 @@ export class TruncationController {
     const norms = this.learner.diagnose(window, this.options.streams, this.options.pick ?? ((c, n) => this.sample(c, n)));
     if (!norms) {
       this.insufficientHistory++;
+      return undefined;
+    }
+    if (!norms.lagNorms.every((row) => row.every(Number.isFinite)) || !norms.cumExact.every(Number.isFinite)) {
+      // The model produced non-finite state gradients (its updates are being skipped too): no estimate; K stays.
+      this.nonFiniteNorms++;
       return undefined;
     }
     const previousK = this.learner.k;

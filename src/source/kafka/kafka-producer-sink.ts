@@ -1,9 +1,13 @@
 import type { Kafka, Producer } from 'kafkajs';
 import type { ProducedMessage } from '../../sinks/produced-message';
+import { splitProduceRequests } from './split-produce-requests';
 
 /**
  * The producer edge: sends messages (predictions, dead letters, demo data) with an idempotent producer
- * and waits for the broker's acknowledgement (acks = all). Sends are batched per call.
+ * and waits for the broker's acknowledgement (acks = all). Sends are batched per call, in requests small
+ * enough for the broker's message size limit (see {@link splitProduceRequests}): one request holding a
+ * near-limit message (e.g. the dead letter of a huge input message) and others was refused as a whole with
+ * MESSAGE_TOO_LARGE, which is not retriable.
  */
 export class KafkaProducerSink {
   private producer: Producer | undefined;
@@ -15,27 +19,29 @@ export class KafkaProducerSink {
     await this.producer.connect();
   }
 
-  /** Sends `messages` to `topic`; resolves once the broker has them. */
+  /** Sends `messages` to `topic`, in order; resolves once the broker has them. */
   async send(topic: string, messages: readonly ProducedMessage[]): Promise<void> {
-    if (messages.length === 0) return;
-    if (!this.producer) throw new Error('producer is not connected');
-    await this.producer.send({
-      topic,
-      acks: -1,
-      messages: messages.map((m) => ({ key: m.key, value: m.value, headers: m.headers })),
-    });
+    await this.sendBatch(new Map([[topic, messages]]));
   }
 
-  /** Sends messages to several topics in one request; resolves once the broker has them all. */
+  /**
+   * Sends messages to several topics, each topic's in order, in as few requests as the size limit allows
+   * (usually one), one after the other; resolves once the broker has them all. On an error, the requests
+   * before the failed one may have been written.
+   */
   async sendBatch(byTopic: ReadonlyMap<string, readonly ProducedMessage[]>): Promise<void> {
-    if (byTopic.size === 0) return;
-    if (!this.producer) throw new Error('producer is not connected');
-    await this.producer.sendBatch({
-      acks: -1,
-      topicMessages: [...byTopic].map(([topic, messages]) => ({
-        topic, messages: messages.map((m) => ({ key: m.key, value: m.value, headers: m.headers })),
-      })),
-    });
+    const requests = splitProduceRequests(byTopic);
+    if (requests.length === 0) return;
+    const producer = this.producer;
+    if (!producer) throw new Error('producer is not connected');
+    for (const request of requests) {
+      await producer.sendBatch({
+        acks: -1,
+        topicMessages: [...request].map(([topic, messages]) => ({
+          topic, messages: messages.map((m) => ({ key: m.key, value: m.value, headers: m.headers })),
+        })),
+      });
+    }
   }
 
   async disconnect(): Promise<void> {

@@ -9,7 +9,18 @@ export interface KafkaRecordSourceOptions {
   readonly fromBeginning: boolean;
   readonly sessionTimeoutMs: number;
   readonly heartbeatIntervalMs: number;
+  /** Longest wait of a fetch, and of the consumer's idle loop while every assigned partition is paused: the
+   * most time between resume() and the next fetch. Default {@link DEFAULT_MAX_WAIT_MS}. */
+  readonly maxWaitTimeMs?: number;
 }
+
+/**
+ * Default fetch wait in ms. kafkajs sleeps a whole maxWaitTime (its default: 5000 ms) whenever every assigned
+ * partition is paused, and resume() does not wake it: with backpressure pausing after most fetches (e.g. a
+ * burst of dead letters), the input then idled ~5 s per fetch (~500 messages/s). 250 ms bounds that delay;
+ * the cost is a few empty fetch requests per second on a quiet topic.
+ */
+export const DEFAULT_MAX_WAIT_MS = 250;
 
 /** Callbacks into the service; the source calls them, in order, from kafkajs's consumer loop. */
 export interface RecordSourceHandlers {
@@ -46,6 +57,7 @@ export class KafkaRecordSource {
       groupId: o.groupId,
       sessionTimeout: o.sessionTimeoutMs,
       heartbeatInterval: o.heartbeatIntervalMs,
+      maxWaitTimeInMs: o.maxWaitTimeMs ?? DEFAULT_MAX_WAIT_MS,
       // Bounded fetches: what arrives after a pause is at most one fetch (with backpressure, memory stays bounded).
       maxBytesPerPartition: 256 * 1024,
       maxBytes: 1024 * 1024,

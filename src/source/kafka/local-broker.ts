@@ -9,6 +9,8 @@
  * const broker = await startLocalBroker();          // a temporary data folder, free ports
  * const kafka = new Kafka({ brokers: [broker.bootstrap] });
  * await broker.restart();                           // same port, same data
+ * await broker.stop({ removeData: false });         // an outage of any length...
+ * await broker.launch();                            // ...and back on the same port with the same data
  * await broker.stop();                              // SIGTERM, then SIGKILL; removes the temporary data
  * ```
  */
@@ -64,6 +66,10 @@ export interface LocalBroker {
   stop(options?: { readonly removeData?: boolean }): Promise<'terminated' | 'killed' | 'not-running'>;
   /** Stops the broker and starts it again on the same ports with the same data. */
   restart(): Promise<void>;
+  /** Starts a broker stopped with `stop({ removeData: false })` again, on the same ports with the same data, and
+   * resolves once it answers metadata requests (for an outage of chosen length: stop, wait, launch). Does
+   * nothing while it runs. */
+  launch(): Promise<void>;
 }
 
 /** What went wrong. */
