@@ -6,6 +6,7 @@ import type { OnlineLearnerGlobals } from '../learner/online/online-learner';
 import type { OptimizerSnapshot } from '../learner/optim/optimizer';
 import type { AnomalyScorer } from '../learner/stats/anomaly-scorer';
 import type { TruncationSnapshot } from '../learner/truncation/truncation-estimator';
+import type { EvictedKeysSnapshot } from '../sinks/checkpoint/evicted-key-store';
 import type { RngSnapshot } from '../util/rng';
 import type { TopicPartitionKey } from '../source/kafka/topic-partition';
 import type { LearnerParts } from './build-learner';
@@ -37,6 +38,10 @@ export interface ServiceStateData {
   readonly keys: KeyState[];
   /** Ready keys in the order they became ready. */
   readonly ready: string[];
+  /** Keys in memory from least to most recently used (the eviction order). */
+  readonly recency?: string[];
+  /** Keys evicted to the instance's spill file (state.maxKeys). */
+  readonly evicted?: EvictedKeysSnapshot;
 }
 
 /** The live objects a checkpoint captures and restores. */
@@ -54,20 +59,13 @@ export interface ServiceStateParts {
  * next-step input, anomaly statistics; and the optimizer, estimator, diagnostic schedule and RNG). Taken at one
  * instant, so the files agree with each other and with the consumed offsets recorded beside them.
  */
-export function captureServiceState(parts: ServiceStateParts): Map<string, Buffer> {
+export function captureServiceState(parts: ServiceStateParts, extra: Pick<ServiceStateData, 'recency' | 'evicted'> = {}): Map<string, Buffer> {
   const p = parts.learner;
   const names = [...new Set([...p.learner.keyNames(), ...parts.keyPartition.keys()])];
   const keys: KeyState[] = [];
   for (const key of names) {
-    const partition = parts.keyPartition.get(key);
-    if (partition === undefined) continue;
-    const history = p.learner.snapshotKey(key);
-    const x = parts.pairer.pending(key);
-    const score = parts.scorer.get(key);
-    keys.push({
-      key, partition, ...(history ? { history } : {}),
-      ...(x === undefined ? {} : { pendingX: typeof x === 'number' ? x : Array.from(x) }), ...(score ? { score } : {}),
-    });
+    const state = captureKeyState(parts, key);
+    if (state) keys.push(state);
   }
   const data: ServiceStateData = {
     version: 1,
@@ -78,11 +76,43 @@ export function captureServiceState(parts: ServiceStateParts): Map<string, Buffe
     rng: p.rng.snapshot(),
     keys,
     ready: p.learner.readyKeys(),
+    ...extra,
   };
   return new Map([
     [PARAMS_FILE, encodeSafetensors(p.params)],
     [STATE_FILE, Buffer.from(JSON.stringify(data))],
   ]);
+}
+
+/** One key's whole state (undefined for a key this instance does not hold). */
+export function captureKeyState(parts: ServiceStateParts, key: string): KeyState | undefined {
+  const partition = parts.keyPartition.get(key);
+  if (partition === undefined) return undefined;
+  const history = parts.learner.learner.snapshotKey(key);
+  const x = parts.pairer.pending(key);
+  const score = parts.scorer.get(key);
+  return {
+    key, partition, ...(history ? { history } : {}),
+    ...(x === undefined ? {} : { pendingX: typeof x === 'number' ? x : Array.from(x) }), ...(score ? { score } : {}),
+  };
+}
+
+/** Drops a key from memory everywhere (after its state was saved, or when its partition left). */
+export function forgetKey(parts: ServiceStateParts, key: string): void {
+  parts.learner.learner.forget(key);
+  parts.pairer.forget(key);
+  parts.scorer.forget(key);
+  parts.keyPartition.delete(key);
+}
+
+/** Puts keys' saved state back in memory (histories in the given order; ready ones in `readyOrder`). */
+export function adoptKeyStates(parts: ServiceStateParts, states: readonly KeyState[], readyOrder: readonly string[] = []): void {
+  parts.learner.learner.adopt(states.flatMap((k) => (k.history ? [k.history] : [])), readyOrder);
+  for (const k of states) {
+    parts.keyPartition.set(k.key, k.partition);
+    if (k.pendingX !== undefined) parts.pairer.setPending(k.key, typeof k.pendingX === 'number' ? k.pendingX : Float32Array.from(k.pendingX));
+    if (k.score) parts.scorer.set(k.key, k.score);
+  }
 }
 
 /** A checkpoint's files parsed and checked against the model. */
@@ -135,11 +165,6 @@ export function restoreGlobals(state: ServiceState, parts: ServiceStateParts, wh
 /** Restores the keys of the given partitions, in the checkpoint's order; returns how many. */
 export function restoreKeys(state: ServiceState, parts: ServiceStateParts, partitions: ReadonlySet<TopicPartitionKey>): number {
   const chosen = state.data.keys.filter((k) => partitions.has(k.partition));
-  parts.learner.learner.adopt(chosen.flatMap((k) => (k.history ? [k.history] : [])), state.data.ready);
-  for (const k of chosen) {
-    parts.keyPartition.set(k.key, k.partition);
-    if (k.pendingX !== undefined) parts.pairer.setPending(k.key, typeof k.pendingX === 'number' ? k.pendingX : Float32Array.from(k.pendingX));
-    if (k.score) parts.scorer.set(k.key, k.score);
-  }
+  adoptKeyStates(parts, chosen, state.data.ready);
   return chosen.length;
 }

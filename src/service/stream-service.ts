@@ -1,4 +1,7 @@
-import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import { rmSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Subject, concatMap, filter, from, map, tap, type Subscription } from 'rxjs';
 import type { ServiceConfig } from '../config/config-schema';
 import { createDecoder } from '../decode/create-decoder';
@@ -12,6 +15,7 @@ import { decodeMessages, type DecodedMessage } from '../pipeline/decode-messages
 import { OffsetTracker } from '../pipeline/offset-tracker';
 import { pairSteps } from '../pipeline/pair-steps';
 import { trainWindows } from '../pipeline/train-windows';
+import { EvictedKeyStore } from '../sinks/checkpoint/evicted-key-store';
 import { InstanceCheckpoints, type InstanceCheckpoint } from '../sinks/checkpoint/instance-checkpoints';
 import { predictionMessage } from '../sinks/prediction-message';
 import type { ProducedMessage } from '../sinks/produced-message';
@@ -23,7 +27,10 @@ import { tpKey, type TopicPartitionKey } from '../source/kafka/topic-partition';
 import { buildLearner, type LearnerParts } from './build-learner';
 import { deriveSpecs } from './derive-specs';
 import type { ServiceEvents } from './service-events';
-import { captureServiceState, readServiceState, restoreGlobals, restoreKeys, type ServiceStateParts } from './service-state';
+import {
+  adoptKeyStates, captureKeyState, captureServiceState, forgetKey, readServiceState, restoreGlobals, restoreKeys,
+  type KeyState, type ServiceStateParts,
+} from './service-state';
 
 /** The manifest meta of a service checkpoint: the offsets it covers and what wrote it. */
 export interface ServiceCheckpointMeta {
@@ -53,6 +60,9 @@ export interface ServiceStatus {
   relBias: number | undefined;
   logBeta: number | undefined;
   activeKeys: number;
+  /** Keys whose state was moved to disk (state.maxKeys), and how often a key came back from there. */
+  evictedKeys: number;
+  keysRestoredFromDisk: number;
   pendingSteps: number;
   paused: boolean;
   assigned: TopicPartitionKey[];
@@ -96,13 +106,17 @@ export class StreamService {
   private publishSeq = 0;
   private ackedSeq = 0;
   private ackWaiters: Array<{ seq: number; resolve: () => void; reject: (e: Error) => void }> = [];
+  /** Keys evicted from memory (state.maxKeys), on disk. */
+  private evicted!: EvictedKeyStore;
+  /** Keys in memory, least recently used first. */
+  private readonly recency = new Map<string, true>();
   /** Assigned partitions whose state is being restored → lowest offset dropped meanwhile. */
   private readonly restoring = new Map<TopicPartitionKey, bigint | undefined>();
 
   constructor(private readonly config: ServiceConfig, private readonly events: ServiceEvents = {}) {
     this.status = {
       recordsConsumed: 0, deadLetters: 0, stepsTrained: 0, windows: 0, predictionsPublished: 0, lossEma: undefined,
-      k: config.truncation.k0, relBias: undefined, logBeta: undefined, activeKeys: 0, pendingSteps: 0, paused: false, assigned: [], largestFetch: 0,
+      k: config.truncation.k0, relBias: undefined, logBeta: undefined, activeKeys: 0, evictedKeys: 0, keysRestoredFromDisk: 0, pendingSteps: 0, paused: false, assigned: [], largestFetch: 0,
     };
   }
 
@@ -123,7 +137,11 @@ export class StreamService {
     this.pairer = new NextStepPairer(specs.decoder.target);
     if (c.checkpoint.dir !== '') {
       this.checkpoints = new InstanceCheckpoints(c.checkpoint.dir, c.checkpoint.instance || hostname(), c.checkpoint.keep);
-      await this.restoreModel();
+      const spillBytes = await this.restoreModel();
+      this.evicted = new EvictedKeyStore(join(c.checkpoint.dir, 'instances', this.checkpoints.instance, 'evicted.log'), spillBytes);
+    } else {
+      // Without checkpoints evicted keys still leave memory, to a private file removed at stop.
+      this.evicted = new EvictedKeyStore(join(tmpdir(), `tbptt-stream-evicted-${process.pid}-${randomBytes(4).toString('hex')}.log`));
     }
     this.status.k = this.parts.learner.k;
     this.events.log?.('info', `engine ${this.parts.engine.name} (${this.parts.engine.backend}): ${this.parts.engineReason}`);
@@ -201,7 +219,7 @@ export class StreamService {
         decodeMessages(decoder),
         tap((d) => { if (!d.ok) this.deadLetter(d); }),
         filter((d): d is Extract<DecodedMessage, { ok: true }> => d.ok),
-        tap((d) => { for (const r of d.records) this.keyPartition.set(r.key, tpKey(d.message.topic, d.message.partition)); }),
+        tap((d) => { for (const r of d.records) this.touchKey(r.key, tpKey(d.message.topic, d.message.partition)); }),
         pairSteps(pairer),
         tap((p) => this.tracker.consumed(p.message, p.steps.length)),
         concatMap((p) => from(p.steps)),
@@ -224,6 +242,36 @@ export class StreamService {
         map((report) => this.onWindow(report, spec.head)),
       ).subscribe({ next: () => undefined, error: (e) => { this.fail(e as Error); reject(e); }, complete: () => resolve() });
     });
+  }
+
+  /**
+   * A record of `key` arrived: bring its state back from disk if it was evicted, mark it most recently used,
+   * and evict the least recently used keys beyond state.maxKeys. A key waiting for its window stays. With
+   * checkpoints, a key's few untrained steps go to disk with it (the checkpoint covers them; they train when
+   * the key comes back); without, only keys with nothing untrained leave, so that commits are not held up.
+   */
+  private touchKey(key: string, tp: TopicPartitionKey): void {
+    if (this.evicted.has(key)) {
+      adoptKeyStates(this.stateParts(), [JSON.parse(this.evicted.take(key)!.toString('utf8')) as KeyState]);
+      this.status.keysRestoredFromDisk++;
+    }
+    this.keyPartition.set(key, tp);
+    this.recency.delete(key);
+    this.recency.set(key, true);
+    const max = this.config.state.maxKeys;
+    if (this.recency.size <= max) return;
+    let scanned = 0;
+    for (const old of this.recency.keys()) {
+      if (this.recency.size <= max || scanned++ >= 256) break;
+      const learner = this.parts.learner;
+      if (learner.isReady(old) || (!this.checkpoints && (learner.history(old)?.waiting ?? 0) > 0)) continue;
+      const state = captureKeyState(this.stateParts(), old);
+      if (state) this.evicted.put(old, state.partition, Buffer.from(JSON.stringify(state)));
+      forgetKey(this.stateParts(), old);
+      this.recency.delete(old);
+    }
+    this.status.evictedKeys = this.evicted.size;
+    this.status.activeKeys = this.parts.learner.activeKeys;
   }
 
   private onWindow(report: WindowReport, head: 'softmax' | 'mse'): void {
@@ -417,11 +465,11 @@ export class StreamService {
     const gone = new Set(revoked);
     for (const [key, tp] of [...this.keyPartition]) {
       if (!gone.has(tp)) continue;
-      this.parts.learner.forget(key);
-      this.scorer.forget(key);
-      this.pairer.forget(key);
-      this.keyPartition.delete(key);
+      forgetKey(this.stateParts(), key);
+      this.recency.delete(key);
     }
+    this.evicted.release(gone);
+    this.status.evictedKeys = this.evicted.size;
     for (const tp of revoked) {
       this.tracker.forget(tp);
       this.checkpointed.delete(tp);
@@ -455,6 +503,16 @@ export class StreamService {
         const meta = ck.checkpoint.manifest.meta as ServiceCheckpointMeta;
         const state = readServiceState(ck.checkpoint.files, this.stateParts(), ck.checkpoint.dir);
         const keys = restoreKeys(state, this.stateParts(), tps);
+        const restored = new Set(state.data.keys.filter((k) => tps.has(k.partition)).map((k) => k.key));
+        for (const key of [...(state.data.recency ?? []), ...restored]) {
+          if (!restored.has(key)) continue;
+          this.recency.delete(key);
+          this.recency.set(key, true);
+        }
+        const own = ck.instance === this.checkpoints!.instance;
+        this.evicted.adopt((state.data.evicted?.entries ?? []).filter((e) => tps.has(e[3])),
+          own ? undefined : join(this.checkpoints!.root, 'instances', ck.instance, 'evicted.log'));
+        this.status.evictedKeys = this.evicted.size;
         for (const tp of tps) {
           this.tracker.restore(tp, meta.offsets[tp]);
           this.checkpointed.set(tp, meta.offsets[tp]);
@@ -503,17 +561,18 @@ export class StreamService {
   }
 
   /** At start (checkpoints on): the model-wide state from this instance's newest valid checkpoint, else the newest of any. */
-  private async restoreModel(): Promise<void> {
+  private async restoreModel(): Promise<number> {
     const all = await this.checkpoints!.latestOfAll((dir, reason) => this.events.log?.('warn', `skipped checkpoint ${dir}: ${reason}`));
     const own = all.find((c) => c.instance === this.checkpoints!.instance);
     const pick = own ?? [...all].sort((a, b) => b.checkpoint.manifest.createdAt.localeCompare(a.checkpoint.manifest.createdAt))[0];
     if (!pick) {
       this.events.log?.('info', `no checkpoint in ${this.checkpoints!.root}: starting from a fresh model`);
-      return;
+      return 0;
     }
     const state = readServiceState(pick.checkpoint.files, this.stateParts(), pick.checkpoint.dir);
     restoreGlobals(state, this.stateParts(), pick.checkpoint.dir);
     this.events.log?.('info', `restored the model from ${pick.checkpoint.dir} (K = ${this.parts.learner.k}, ${this.parts.learner.windows} windows trained)`);
+    return own ? state.data.evicted?.bytes ?? 0 : 0;
   }
 
   /**
@@ -557,7 +616,7 @@ export class StreamService {
 
   private async writeCheckpoint(store: InstanceCheckpoints, reason: string, also: readonly TopicPartitionKey[]): Promise<boolean> {
     const started = performance.now();
-    const files = captureServiceState(this.stateParts());
+    const files = captureServiceState(this.stateParts(), { recency: [...this.recency.keys()], evicted: this.evicted.snapshot() });
     const offsets = this.tracker.consumedUpTo();
     const meta: ServiceCheckpointMeta = {
       // At shutdown this instance releases everything; at revocation the assignment is already the new one.
@@ -569,6 +628,7 @@ export class StreamService {
     this.lastCheckpointMs = Date.now();
     try {
       await this.acknowledged(seq);
+      this.evicted.sync(); // the spill entries the checkpoint refers to are durable before it is
       const written = await store.own.write(files, meta);
       for (const [tp, o] of offsets) this.checkpointed.set(tp, o);
       let bytes = 0;
@@ -627,6 +687,10 @@ export class StreamService {
     await this.source?.stop();
     await this.producer?.disconnect();
     this.subscription?.unsubscribe();
+    if (this.evicted) {
+      this.evicted.close();
+      if (!this.checkpoints) rmSync(this.evicted.path, { force: true });
+    }
     this.parts?.engine.dispose();
   }
 

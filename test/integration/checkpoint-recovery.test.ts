@@ -168,4 +168,49 @@ describe('checkpoints on a real broker', { timeout: 300_000 }, () => {
     await svc.stop();
     assert.ok(skipped - skippedBefore < svc.status.windows - windowsBefore, 'most windows after the bad records update the model');
   });
+
+  it('keys beyond state.maxKeys go to disk and come back exactly: same parameters as with every key in memory, across restarts', async () => {
+    const kafka = testKafka(broker.bootstrap);
+    // 12 keys arriving in bursts of a few keys at a time, so that keys leave memory and come back often.
+    const base = hostileFreeRecords(12, 60, 5, 21);
+    const records = [...base].sort((p, q) => {
+      const block = (r: { key: string }, i: number) => Math.floor(i / 90) * 100 + (Number(r.key.slice(4)) % 3);
+      return block(p, base.indexOf(p)) - block(q, base.indexOf(q));
+    });
+    const producer = kafka.producer();
+    await producer.connect();
+    const fixed = ['--truncation.mode=fixed', '--training.optimizer=sgd'];
+
+    // With a cap of 4 keys in memory, stopped and restored twice (the records arrive in three parts).
+    let consumed = 0;
+    let last: StreamService | undefined;
+    let mostInMemory = 0;
+    let restoredFromDisk = 0;
+    const cuts = [0, 250, 470, records.length];
+    for (let run = 0; run < 3; run++) {
+      const svc: StreamService = new StreamService(config('ck4', join(work, 'lru'), [...fixed, '--kafka.groupId=ck4-lru', '--state.maxKeys=4', '--truncation.diagnosticStreams=2']),
+        { window: () => { mostInMemory = Math.max(mostInMemory, svc.learnerParts.learner.activeKeys); } });
+      await svc.start([broker.bootstrap]);
+      await waitFor(() => svc.ready, 30_000, () => 'ready');
+      await producer.send({ topic: 'ck4-in', messages: records.slice(cuts[run], cuts[run + 1]) });
+      await waitFor(() => consumed + svc.status.recordsConsumed >= cuts[run + 1], 60_000, () => JSON.stringify(svc.status));
+      await svc.stop();
+      consumed += svc.status.recordsConsumed;
+      restoredFromDisk += svc.status.keysRestoredFromDisk;
+      last = svc;
+    }
+    await producer.disconnect();
+    assert.equal(consumed, records.length);
+    assert.ok(restoredFromDisk > 20, `${restoredFromDisk} times a key came back from disk`);
+    assert.ok(mostInMemory <= 4 + 1, `at most ${mostInMemory} keys in memory (cap 4, plus keys with untrained steps)`);
+
+    // Every key in memory, uninterrupted, on the same records.
+    const inMemory = new StreamService(config('ck4', join(work, 'mem'), [...fixed, '--kafka.groupId=ck4-mem', '--state.maxKeys=1000']));
+    await inMemory.start([broker.bootstrap]);
+    await waitFor(() => inMemory.status.recordsConsumed >= records.length, 60_000, () => JSON.stringify(inMemory.status));
+    await inMemory.stop();
+    assert.equal(inMemory.status.evictedKeys, 0);
+    const diff = paramsEqual(inMemory.learnerParts.params, last!.learnerParts.params);
+    assert.equal(diff, undefined, diff);
+  });
 });

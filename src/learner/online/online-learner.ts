@@ -103,6 +103,11 @@ export class OnlineLearner {
     return [...this.ready];
   }
 
+  /** Whether the key holds k1 untrained steps (it is waiting for its window). */
+  isReady(key: string): boolean {
+    return this.ready.has(key);
+  }
+
   history(key: string): KeyHistory | undefined {
     return this.keys.get(key);
   }

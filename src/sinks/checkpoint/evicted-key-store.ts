@@ -1,0 +1,116 @@
+import { closeSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readSync, fstatSync, writeSync } from 'node:fs';
+import { dirname } from 'node:path';
+
+/** Where an evicted key's state lies in a spill file: [key, byte position, byte length, partition]. */
+export type EvictedEntry = [key: string, pos: number, bytes: number, partition: string];
+
+/** What a checkpoint records of the spill file: its durable length and the live entries. */
+export interface EvictedKeysSnapshot {
+  readonly bytes: number;
+  readonly entries: EvictedEntry[];
+}
+
+/**
+ * The state of keys evicted from memory (LRU), on disk: an append-only spill file and an in-memory index
+ * key → (position, length, partition). Appends and reads are synchronous (a few hundred bytes each, from the
+ * page cache), so eviction can happen inline between two records. A checkpoint records the file's length and
+ * the index ({@link snapshot}); on restore the file is cut back to that length, so entries appended after the
+ * checkpoint are dropped together with the rest of the uncheckpointed state. Space of taken entries is not
+ * reclaimed until the file is recreated (a fresh start); see the README's memory budget.
+ */
+export class EvictedKeyStore {
+  private readonly fd: number;
+  private length: number;
+  private readonly index = new Map<string, { pos: number; bytes: number; partition: string }>();
+
+  /** Opens (creating folders and file) the spill file at `path`, cut back to `truncateTo` bytes (default 0). */
+  constructor(readonly path: string, truncateTo = 0) {
+    mkdirSync(dirname(path), { recursive: true });
+    this.fd = openSync(path, 'a+');
+    const size = fstatSync(this.fd).size;
+    if (truncateTo > size) throw new Error(`spill file ${path} has ${size} bytes, the checkpoint expects ${truncateTo}: it was replaced or cut`);
+    ftruncateSync(this.fd, truncateTo);
+    this.length = truncateTo;
+  }
+
+  /** Evicted keys held. */
+  get size(): number {
+    return this.index.size;
+  }
+
+  has(key: string): boolean {
+    return this.index.has(key);
+  }
+
+  /** Stores a key's state (replacing any older one). */
+  put(key: string, partition: string, data: Buffer): void {
+    const pos = this.length;
+    let written = 0;
+    while (written < data.length) written += writeSync(this.fd, data, written, data.length - written, pos + written);
+    this.length += data.length;
+    this.index.set(key, { pos, bytes: data.length, partition });
+  }
+
+  /** Removes and returns a key's state (undefined if it was not evicted). */
+  take(key: string): Buffer | undefined {
+    const e = this.index.get(key);
+    if (!e) return undefined;
+    this.index.delete(key);
+    return readAt(this.fd, e.pos, e.bytes, this.path);
+  }
+
+  /** Forgets the keys of the given partitions (revoked: their next owner copies them); returns their entries. */
+  release(partitions: ReadonlySet<string>): EvictedEntry[] {
+    const out: EvictedEntry[] = [];
+    for (const [key, e] of this.index) {
+      if (!partitions.has(e.partition)) continue;
+      out.push([key, e.pos, e.bytes, e.partition]);
+      this.index.delete(key);
+    }
+    return out;
+  }
+
+  /** Makes every append so far durable (before a checkpoint that refers to them is written). */
+  sync(): void {
+    fsyncSync(this.fd);
+  }
+
+  snapshot(): EvictedKeysSnapshot {
+    return { bytes: this.length, entries: [...this.index].map(([key, e]) => [key, e.pos, e.bytes, e.partition]) };
+  }
+
+  /**
+   * Takes over entries of a checkpoint: from this file (after a restart, positions are still valid) or, when
+   * `fromPath` names another instance's spill file, by copying their bytes here.
+   */
+  adopt(entries: readonly EvictedEntry[], fromPath?: string): void {
+    if (!fromPath || fromPath === this.path) {
+      for (const [key, pos, bytes, partition] of entries) {
+        if (pos + bytes > this.length) throw new Error(`spill file ${this.path}: entry of ${key} lies beyond its ${this.length} bytes`);
+        this.index.set(key, { pos, bytes, partition });
+      }
+      return;
+    }
+    const fd = openSync(fromPath, 'r');
+    try {
+      for (const [key, pos, bytes, partition] of entries) this.put(key, partition, readAt(fd, pos, bytes, fromPath));
+    } finally {
+      closeSync(fd);
+    }
+  }
+
+  close(): void {
+    closeSync(this.fd);
+  }
+}
+
+function readAt(fd: number, pos: number, bytes: number, path: string): Buffer {
+  const buf = Buffer.alloc(bytes);
+  let read = 0;
+  while (read < bytes) {
+    const n = readSync(fd, buf, read, bytes - read, pos + read);
+    if (n === 0) throw new Error(`spill file ${path}: ${bytes} bytes at ${pos} expected, the file ends first`);
+    read += n;
+  }
+  return buf;
+}
