@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { rmSync } from 'node:fs';
+import { readdirSync, rmSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { Subject, concatMap, filter, from, map, tap, type Subscription } from 'rxjs';
 import type { ServiceConfig } from '../config/config-schema';
 import { createDecoder } from '../decode/create-decoder';
@@ -39,6 +39,8 @@ export interface ServiceCheckpointMeta {
   /** Partitions assigned to the writer when it was taken. */
   readonly owned: TopicPartitionKey[];
   readonly instance: string;
+  /** The spill file of evicted keys this checkpoint refers to (kept while a retained checkpoint names it). */
+  readonly spillFile?: string;
   readonly reason: string;
   readonly engine: string;
   readonly config: ServiceConfig;
@@ -137,8 +139,9 @@ export class StreamService {
     this.pairer = new NextStepPairer(specs.decoder.target);
     if (c.checkpoint.dir !== '') {
       this.checkpoints = new InstanceCheckpoints(c.checkpoint.dir, c.checkpoint.instance || hostname(), c.checkpoint.keep);
-      const spillBytes = await this.restoreModel();
-      this.evicted = new EvictedKeyStore(join(c.checkpoint.dir, 'instances', this.checkpoints.instance, 'evicted.log'), spillBytes);
+      const spill = await this.restoreModel();
+      this.evicted = new EvictedKeyStore(join(this.instanceDir(), spill.file), spill.bytes);
+      await this.removeUnusedSpillFiles();
     } else {
       // Without checkpoints evicted keys still leave memory, to a private file removed at stop.
       this.evicted = new EvictedKeyStore(join(tmpdir(), `tbptt-stream-evicted-${process.pid}-${randomBytes(4).toString('hex')}.log`));
@@ -189,6 +192,11 @@ export class StreamService {
         if (every > 0 && Date.now() - this.lastCheckpointMs >= every * 1000 && !this.checkpointRun && this.skippedInARow === 0) void this.checkpointNow('time');
       } else {
         void this.commit().catch((e) => this.events.log?.('warn', `commit failed: ${(e as Error).message}`));
+        if (spillNeedsCompaction(this.evicted)) {
+          const old = this.evicted.path;
+          this.evicted.compactInto(join(tmpdir(), `tbptt-stream-evicted-${process.pid}-${randomBytes(4).toString('hex')}.log`));
+          rmSync(old, { force: true });
+        }
       }
     }, 1000);
   }
@@ -511,7 +519,7 @@ export class StreamService {
         }
         const own = ck.instance === this.checkpoints!.instance;
         this.evicted.adopt((state.data.evicted?.entries ?? []).filter((e) => tps.has(e[3])),
-          own ? undefined : join(this.checkpoints!.root, 'instances', ck.instance, 'evicted.log'));
+          own ? undefined : join(this.checkpoints!.root, 'instances', ck.instance, state.data.evicted?.file ?? 'evicted-1.log'));
         this.status.evictedKeys = this.evicted.size;
         for (const tp of tps) {
           this.tracker.restore(tp, meta.offsets[tp]);
@@ -561,18 +569,47 @@ export class StreamService {
   }
 
   /** At start (checkpoints on): the model-wide state from this instance's newest valid checkpoint, else the newest of any. */
-  private async restoreModel(): Promise<number> {
+  private instanceDir(): string {
+    return join(this.checkpoints!.root, 'instances', this.checkpoints!.instance);
+  }
+
+  /** Removes spill files that neither the current store nor any retained checkpoint refers to. */
+  private async removeUnusedSpillFiles(): Promise<void> {
+    const used = new Set([basename(this.evicted.path)]);
+    for (const m of await this.checkpoints!.own.manifests()) {
+      const f = (m.meta as ServiceCheckpointMeta | undefined)?.spillFile;
+      if (f) used.add(f);
+    }
+    for (const name of readdirSync(this.instanceDir())) {
+      if (/^evicted-\d+\.log$/.test(name) && !used.has(name)) rmSync(join(this.instanceDir(), name), { force: true });
+    }
+  }
+
+  /**
+   * Spill file past half waste and 64 MB: its live entries move to the next file; the old one goes once no
+   * retained checkpoint names it.
+   */
+  private async compactSpill(): Promise<void> {
+    const e = this.evicted;
+    if (!spillNeedsCompaction(e)) return;
+    const gen = Number(/evicted-(\d+)\.log$/.exec(e.path)?.[1] ?? '0') + 1;
+    e.compactInto(join(this.instanceDir(), `evicted-${gen}.log`));
+    this.events.log?.('info', `spill file of evicted keys compacted into ${e.path}`);
+  }
+
+  private async restoreModel(): Promise<{ file: string; bytes: number }> {
     const all = await this.checkpoints!.latestOfAll((dir, reason) => this.events.log?.('warn', `skipped checkpoint ${dir}: ${reason}`));
     const own = all.find((c) => c.instance === this.checkpoints!.instance);
     const pick = own ?? [...all].sort((a, b) => b.checkpoint.manifest.createdAt.localeCompare(a.checkpoint.manifest.createdAt))[0];
     if (!pick) {
       this.events.log?.('info', `no checkpoint in ${this.checkpoints!.root}: starting from a fresh model`);
-      return 0;
+      return { file: 'evicted-1.log', bytes: 0 };
     }
     const state = readServiceState(pick.checkpoint.files, this.stateParts(), pick.checkpoint.dir);
     restoreGlobals(state, this.stateParts(), pick.checkpoint.dir);
     this.events.log?.('info', `restored the model from ${pick.checkpoint.dir} (K = ${this.parts.learner.k}, ${this.parts.learner.windows} windows trained)`);
-    return own ? state.data.evicted?.bytes ?? 0 : 0;
+    const spill = own ? state.data.evicted : undefined;
+    return spill?.file ? { file: spill.file, bytes: spill.bytes } : { file: 'evicted-1.log', bytes: 0 };
   }
 
   /**
@@ -621,7 +658,7 @@ export class StreamService {
     const meta: ServiceCheckpointMeta = {
       // At shutdown this instance releases everything; at revocation the assignment is already the new one.
       offsets: Object.fromEntries(offsets), owned: reason === 'shutdown' ? [] : this.source?.assignment ?? [], instance: store.instance, reason,
-      engine: this.parts.engine.name, config: this.config,
+      engine: this.parts.engine.name, config: this.config, spillFile: basename(this.evicted.path),
     };
     const seq = this.publishSeq;
     this.windowsSinceCheckpoint = 0;
@@ -631,6 +668,8 @@ export class StreamService {
       this.evicted.sync(); // the spill entries the checkpoint refers to are durable before it is
       const written = await store.own.write(files, meta);
       for (const [tp, o] of offsets) this.checkpointed.set(tp, o);
+      await this.compactSpill();
+      await this.removeUnusedSpillFiles();
       let bytes = 0;
       for (const f of files.values()) bytes += f.length;
       this.events.checkpointed?.({ dir: written.dir, reason, bytes, seconds: (performance.now() - started) / 1000 });
@@ -702,4 +741,9 @@ export class StreamService {
     this.events.log?.('error', `fatal: ${e.message}`);
     this.events.fatal?.(e);
   }
+}
+
+/** Half or more of the spill file is space of taken entries, and at least 64 MB of it. */
+function spillNeedsCompaction(e: EvictedKeyStore): boolean {
+  return e.wasted >= 64 * 1024 * 1024 && e.wasted * 2 >= e.bytes;
 }

@@ -83,6 +83,19 @@ export class CheckpointStore {
     return undefined;
   }
 
+  /** The manifests of the checkpoints on disk, newest first (unreadable ones left out; nothing verified). */
+  async manifests(): Promise<CheckpointManifest[]> {
+    const out: CheckpointManifest[] = [];
+    for (const seq of (await this.sequenceNumbers()).sort((a, b) => b - a)) {
+      try {
+        out.push(JSON.parse(await readFile(join(this.dir, `${PREFIX}${String(seq).padStart(10, '0')}`, 'manifest.json'), 'utf8')) as CheckpointManifest);
+      } catch {
+        // a partial or corrupt checkpoint: latest() reports it
+      }
+    }
+    return out;
+  }
+
   /** Removes all but the `keep` newest checkpoints, and leftovers of interrupted writes. */
   private async prune(): Promise<void> {
     const names = await readdir(this.dir);

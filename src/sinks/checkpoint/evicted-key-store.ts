@@ -1,11 +1,13 @@
 import { closeSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readSync, fstatSync, writeSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { basename, dirname } from 'node:path';
 
 /** Where an evicted key's state lies in a spill file: [key, byte position, byte length, partition]. */
 export type EvictedEntry = [key: string, pos: number, bytes: number, partition: string];
 
 /** What a checkpoint records of the spill file: its durable length and the live entries. */
 export interface EvictedKeysSnapshot {
+  /** File name of the spill file (in the instance folder). */
+  readonly file?: string;
   readonly bytes: number;
   readonly entries: EvictedEntry[];
 }
@@ -19,12 +21,14 @@ export interface EvictedKeysSnapshot {
  * reclaimed until the file is recreated (a fresh start); see the README's memory budget.
  */
 export class EvictedKeyStore {
-  private readonly fd: number;
+  private fd: number;
   private length: number;
+  /** Bytes of entries still indexed (the rest of the file is space of taken or replaced entries). */
+  private live = 0;
   private readonly index = new Map<string, { pos: number; bytes: number; partition: string }>();
 
   /** Opens (creating folders and file) the spill file at `path`, cut back to `truncateTo` bytes (default 0). */
-  constructor(readonly path: string, truncateTo = 0) {
+  constructor(public path: string, truncateTo = 0) {
     mkdirSync(dirname(path), { recursive: true });
     this.fd = openSync(path, 'a+');
     const size = fstatSync(this.fd).size;
@@ -48,7 +52,45 @@ export class EvictedKeyStore {
     let written = 0;
     while (written < data.length) written += writeSync(this.fd, data, written, data.length - written, pos + written);
     this.length += data.length;
+    const old = this.index.get(key);
+    if (old) this.live -= old.bytes;
+    this.live += data.length;
     this.index.set(key, { pos, bytes: data.length, partition });
+  }
+
+  /** Bytes in the file. */
+  get bytes(): number {
+    return this.length;
+  }
+
+  /** Bytes of the file that hold no live entry. */
+  get wasted(): number {
+    return this.length - this.live;
+  }
+
+  /**
+   * Copies the live entries into a new file at `path` and continues there (the old file is left for the
+   * checkpoints that still refer to it; the caller removes it when none does).
+   */
+  compactInto(path: string): void {
+    const fd = openSync(path, 'w+');
+    let length = 0;
+    const moved = new Map<string, { pos: number; bytes: number; partition: string }>();
+    for (const [key, e] of this.index) {
+      const data = readAt(this.fd, e.pos, e.bytes, this.path);
+      let written = 0;
+      while (written < data.length) written += writeSync(fd, data, written, data.length - written, length + written);
+      moved.set(key, { pos: length, bytes: e.bytes, partition: e.partition });
+      length += data.length;
+    }
+    fsyncSync(fd);
+    closeSync(this.fd);
+    this.fd = fd;
+    this.path = path;
+    this.length = length;
+    this.live = length;
+    this.index.clear();
+    for (const [k, e] of moved) this.index.set(k, e);
   }
 
   /** Removes and returns a key's state (undefined if it was not evicted). */
@@ -56,6 +98,7 @@ export class EvictedKeyStore {
     const e = this.index.get(key);
     if (!e) return undefined;
     this.index.delete(key);
+    this.live -= e.bytes;
     return readAt(this.fd, e.pos, e.bytes, this.path);
   }
 
@@ -66,6 +109,7 @@ export class EvictedKeyStore {
       if (!partitions.has(e.partition)) continue;
       out.push([key, e.pos, e.bytes, e.partition]);
       this.index.delete(key);
+      this.live -= e.bytes;
     }
     return out;
   }
@@ -76,7 +120,7 @@ export class EvictedKeyStore {
   }
 
   snapshot(): EvictedKeysSnapshot {
-    return { bytes: this.length, entries: [...this.index].map(([key, e]) => [key, e.pos, e.bytes, e.partition]) };
+    return { file: basename(this.path), bytes: this.length, entries: [...this.index].map(([key, e]) => [key, e.pos, e.bytes, e.partition]) };
   }
 
   /**
@@ -87,6 +131,9 @@ export class EvictedKeyStore {
     if (!fromPath || fromPath === this.path) {
       for (const [key, pos, bytes, partition] of entries) {
         if (pos + bytes > this.length) throw new Error(`spill file ${this.path}: entry of ${key} lies beyond its ${this.length} bytes`);
+        const old = this.index.get(key);
+        if (old) this.live -= old.bytes;
+        this.live += bytes;
         this.index.set(key, { pos, bytes, partition });
       }
       return;
