@@ -229,7 +229,9 @@ export class StreamService {
         filter((d): d is Extract<DecodedMessage, { ok: true }> => d.ok),
         tap((d) => { for (const r of d.records) this.touchKey(r.key, tpKey(d.message.topic, d.message.partition)); }),
         pairSteps(pairer),
-        tap((p) => this.tracker.consumed(p.message, p.steps.length)),
+        // With checkpoints, commits follow checkpoints: only the consumed position is tracked (an evicted key's
+        // untrained steps would otherwise hold its message open indefinitely).
+        tap((p) => this.tracker.consumed(p.message, this.checkpoints ? 0 : p.steps.length)),
         concatMap((p) => from(p.steps)),
         // With checkpoints, steps still waiting at shutdown are saved and trained after the restart (full windows).
         trainWindows(learner, { batchStreams: c.training.batchStreams, flushAfterMs: c.training.flushAfterMs, flushOnComplete: !this.checkpoints }),
@@ -323,7 +325,7 @@ export class StreamService {
 
   private deadLetter(d: Extract<DecodedMessage, { ok: false }>): void {
     this.status.deadLetters++;
-    this.tracker.consumed(d.message, 1);
+    this.tracker.consumed(d.message, this.checkpoints ? 0 : 1);
     const dl = toDeadLetter(d.message, d.failure);
     this.events.deadLetter?.(d.failure.reason);
     this.publish(this.config.kafka.deadLetterTopic, [{ key: dl.key, value: dl.value, headers: { ...dl.headers } }], () => this.tracker.done(d.message));
@@ -702,7 +704,7 @@ export class StreamService {
     const out = new Map<TopicPartitionKey, number>();
     if (!this.source) return out;
     const high = await this.source.highWatermarks();
-    const done = this.tracker.committable();
+    const done = this.checkpoints ? this.checkpointed : this.tracker.committable();
     for (const tp of this.source.assignment) {
       const h = high.get(tp);
       if (h !== undefined) out.set(tp, Math.max(0, Number(BigInt(h) - BigInt(done.get(tp) ?? '0'))));
