@@ -14,6 +14,8 @@ export interface DeadLetterHeaders {
   readonly 'x-source-offset': string;
   /** Broker timestamp of the original message in ms since the epoch, when known. */
   readonly 'x-source-timestamp'?: string;
+  /** Present when the value was cut to fit the broker's message size limit: the original value's length in bytes. */
+  readonly 'x-dead-letter-truncated-from'?: string;
 }
 
 /**
@@ -25,6 +27,13 @@ export interface DeadLetter {
   readonly value: Buffer | null;
   readonly headers: DeadLetterHeaders;
 }
+
+/**
+ * Largest key + value kept in a dead letter, in bytes: with the headers (≤ ~1.3 kB) and the record overhead the
+ * message stays under the broker's default message.max.bytes (1 MiB + 12); longer values are cut and the
+ * original length is put in a header.
+ */
+export const DEAD_LETTER_MAX_VALUE_BYTES = 1_048_576 - 4096;
 
 /** Longest detail written into the `x-dead-letter-detail` header, in characters. */
 export const DEAD_LETTER_DETAIL_MAX_CHARS = 1000;
@@ -42,5 +51,12 @@ export function toDeadLetter(message: RawMessage, failure: DecodeFailure): DeadL
     'x-source-offset': message.offset,
     ...(message.timestamp !== undefined ? { 'x-source-timestamp': message.timestamp } : {}),
   };
+  const room = DEAD_LETTER_MAX_VALUE_BYTES - (message.key?.length ?? 0);
+  if (message.value && message.value.length > room) {
+    return {
+      key: message.key, value: message.value.subarray(0, Math.max(0, room)),
+      headers: { ...headers, 'x-dead-letter-truncated-from': String(message.value.length) },
+    };
+  }
   return { key: message.key, value: message.value, headers };
 }

@@ -337,8 +337,9 @@ export class StreamService {
    * topics), so publishing keeps up with training. A failed send stops the service (nothing is committed past it).
    */
   private publish(topic: string, messages: ProducedMessage[], acknowledged: () => void): void {
-    this.inFlightSends++;
-    this.outbox.push({ topic, messages, acknowledged, seq: ++this.publishSeq });
+    const window = topic === this.config.kafka.predictionsTopic; // backpressure counts windows, not dead letters
+    if (window) this.inFlightSends++;
+    this.outbox.push({ topic, messages, acknowledged, seq: ++this.publishSeq, window });
     if (!this.pumping) this.sends = this.pump();
   }
 
@@ -349,7 +350,7 @@ export class StreamService {
     return new Promise((resolve, reject) => this.ackWaiters.push({ seq, resolve, reject }));
   }
 
-  private outbox: Array<{ topic: string; messages: ProducedMessage[]; acknowledged: () => void; seq: number }> = [];
+  private outbox: Array<{ topic: string; messages: ProducedMessage[]; acknowledged: () => void; seq: number; window: boolean }> = [];
   private pumping = false;
 
   private async pump(): Promise<void> {
@@ -369,7 +370,7 @@ export class StreamService {
           else byTopic.set(b.topic, [...b.messages]);
         }
         try {
-          await this.producer!.sendBatch(byTopic);
+          await this.sendWithRetry(byTopic);
           for (const b of batch) b.acknowledged();
           this.ackedSeq = batch[batch.length - 1].seq;
           const due = this.ackWaiters.filter((w) => w.seq <= this.ackedSeq);
@@ -378,7 +379,7 @@ export class StreamService {
         } catch (e) {
           this.fail(new Error(`publishing to ${[...byTopic.keys()].join(', ')} failed: ${(e as Error).message}`));
         } finally {
-          this.inFlightSends -= batch.length;
+          this.inFlightSends -= batch.filter((b) => b.window).length;
           this.applyBackpressure(); // resumes input paused only because sends were behind
         }
       }
@@ -387,12 +388,32 @@ export class StreamService {
     }
   }
 
+  /**
+   * Sends, retrying while the broker is unreachable (backoff 1 s … 30 s; input stays paused because sends are
+   * behind). A refusal by the broker itself is final. Once stopping, it gives up after 30 s more.
+   */
+  private async sendWithRetry(byTopic: Map<string, ProducedMessage[]>): Promise<void> {
+    let stopDeadline: number | undefined;
+    for (let waitMs = 1000; ; waitMs = Math.min(30_000, waitMs * 2)) {
+      try {
+        await this.producer!.sendBatch(byTopic);
+        return;
+      } catch (e) {
+        if (this.stopping) stopDeadline ??= Date.now() + 30_000;
+        if (!KafkaProducerSink.isRetriable(e) || (stopDeadline !== undefined && Date.now() > stopDeadline)) throw e;
+        this.events.error?.('predictions', e as Error);
+        this.events.log?.('warn', `publishing failed (${(e as Error).message}); retrying in ${waitMs / 1000} s`);
+        await new Promise((r) => setTimeout(r, waitMs));
+      }
+    }
+  }
+
   private applyBackpressure(): void {
     const source = this.source;
     if (!source) return;
     const pending = this.parts.learner.pendingSteps;
     const limit = this.config.output.maxBufferedRecords;
-    const windowsBehind = this.inFlightSends > this.config.output.maxInFlightWindows;
+    const windowsBehind = this.inFlightSends > this.config.output.maxInFlightWindows || this.outbox.length > this.config.output.maxBufferedRecords;
     if (!source.paused && (pending > limit || windowsBehind)) {
       source.pause();
       this.status.paused = true;

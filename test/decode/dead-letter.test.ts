@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createDecoder } from '../../src/decode/create-decoder';
-import { DEAD_LETTER_DETAIL_MAX_CHARS, toDeadLetter } from '../../src/decode/dead-letter';
+import { DEAD_LETTER_DETAIL_MAX_CHARS, DEAD_LETTER_MAX_VALUE_BYTES, toDeadLetter } from '../../src/decode/dead-letter';
 import { jsonSpec, rawMessage } from './messages';
 
 test('a dead letter keeps the original bytes and carries reason, detail and source in headers', () => {
@@ -30,4 +30,16 @@ test('null key and value pass through; no timestamp header without a timestamp; 
   assert.equal('x-source-timestamp' in d.headers, false);
   assert.equal(d.headers['x-dead-letter-detail'].length, DEAD_LETTER_DETAIL_MAX_CHARS);
   assert.ok(d.headers['x-dead-letter-detail'].endsWith('…'));
+});
+
+test('a value too large for the broker with its headers is cut to fit, and the original length is recorded', () => {
+  const big = Buffer.alloc(1_048_576, 0x61);
+  const key = Buffer.from('sensor-1');
+  const d = toDeadLetter(rawMessage(big, key), { reason: 'too-large', detail: 'value of 1048576 bytes' });
+  assert.equal(d.key, key);
+  assert.equal(d.value!.length + key.length, DEAD_LETTER_MAX_VALUE_BYTES);
+  assert.ok(d.value!.equals(big.subarray(0, d.value!.length)), 'a prefix of the original bytes');
+  assert.equal(d.headers['x-dead-letter-truncated-from'], '1048576');
+  const small = toDeadLetter(rawMessage(Buffer.from('{}'), key), { reason: 'missing-field', detail: 'x' });
+  assert.equal('x-dead-letter-truncated-from' in small.headers, false);
 });

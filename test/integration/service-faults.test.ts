@@ -173,7 +173,7 @@ describe('stream service under faults on a real broker', { timeout: 600_000 }, (
     // Values near the broker's limit (1 MB): over the service's limit, and just under it (a 10^6-byte JSON with
     // the wrong dimension, random bytes), and 10^5 levels of nesting; spread through the input.
     const huge: Sent[] = [
-      ...[1_000_001, 1_010_000, 1_040_000].map((n) => ({ value: Buffer.alloc(n, 0x5b), reason: 'too-large' })),
+      ...[1_000_001, 1_010_000, 1_040_000, 1_048_000].map((n) => ({ value: Buffer.alloc(n, 0x5b), reason: 'too-large' })), // the last is cut in its dead letter
       { value: randomBytes(rng, 1_040_000), reason: 'too-large' },
       { value: bytes(`{"x":[${'1,'.repeat(499_990)}1],"y":[0,0]}`), reason: 'wrong-dimension' },
       { value: randomBytes(rng, 999_000), reason: undefined },
@@ -221,7 +221,12 @@ describe('stream service under faults on a real broker', { timeout: 600_000 }, (
       if (!REASONS.has(reason)) problem(`${id}: reason ${JSON.stringify(reason)}`);
       if (m.reason !== undefined && reason !== m.reason) problem(`${id}: reason ${reason}, expected ${m.reason}`);
       if ((d.headers['x-dead-letter-detail'] ?? '') === '') problem(`${id}: no detail`);
-      if (!(d.value ?? Buffer.alloc(0)).equals(m.value ?? Buffer.alloc(0))) problem(`${id}: value differs from the original (${d.value?.length} vs ${m.value?.length} bytes)`);
+      const original = m.value ?? Buffer.alloc(0);
+      const cutFrom = d.headers['x-dead-letter-truncated-from'];
+      if (cutFrom !== undefined) {
+        // Cut to fit the broker's limit: a prefix of the original, whose length is recorded.
+        if (cutFrom !== String(original.length) || !original.subarray(0, d.value?.length ?? 0).equals(d.value ?? Buffer.alloc(0))) problem(`${id}: truncated value is not a prefix of the original with its length`);
+      } else if (!(d.value ?? Buffer.alloc(0)).equals(original)) problem(`${id}: value differs from the original (${d.value?.length} vs ${original.length} bytes)`);
       if ((d.key ?? '') !== (m.key?.toString() ?? '')) problem(`${id}: key differs from the original`);
     }
     let missing = 0;

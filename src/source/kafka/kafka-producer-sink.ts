@@ -44,6 +44,15 @@ export class KafkaProducerSink {
     }
   }
 
+  /**
+   * Whether a failed send can succeed later (broker down, leader moving, timeouts) rather than never
+   * (the broker refused the request itself, e.g. MESSAGE_TOO_LARGE or an authorization error).
+   */
+  static isRetriable(error: unknown): boolean {
+    const e = error as { name?: string; retriable?: boolean; type?: string };
+    return !(e?.name === 'KafkaJSProtocolError' && e.retriable === false);
+  }
+
   async disconnect(): Promise<void> {
     const p = this.producer;
     this.producer = undefined;
