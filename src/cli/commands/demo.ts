@@ -1,3 +1,5 @@
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { EXIT_BAD_INPUT, type Command, type CommandIO } from '../command';
 import { ConfigError } from '../../errors';
 import { loadConfig } from '../../config/load-config';
@@ -33,7 +35,10 @@ Ctrl-C stops the producer, the service (offsets committed) and the broker.
  */
 export function demoConfigArgs(dataset: DemoDataset, userArgs: readonly string[]): string[] {
   const userKeys = new Set(userArgs.filter((a) => a.startsWith('--')).map((a) => a.split('=')[0]));
-  const demoFlags = [...dataset.serviceFlags, `--training.batchStreams=${Math.min(dataset.streams.length, 16)}`];
+  // Checkpoints on (a fresh folder per run: the embedded broker's topics are new each time), so the dashboards'
+  // checkpoint panels have data.
+  const demoFlags = [...dataset.serviceFlags, `--training.batchStreams=${Math.min(dataset.streams.length, 16)}`,
+    `--checkpoint.dir=${join(tmpdir(), `tbptt-stream-demo-${process.pid}`)}`, '--checkpoint.everySeconds=15'];
   return [...demoFlags.filter((f) => !userKeys.has(f.split('=')[0])), ...userArgs];
 }
 
