@@ -3,7 +3,7 @@
 // states and histories, optimizer, estimator, RNG) continues exactly; offsets are committed only for what a
 // durable checkpoint covers.
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -212,5 +212,39 @@ describe('checkpoints on a real broker', { timeout: 300_000 }, () => {
     assert.equal(inMemory.status.evictedKeys, 0);
     const diff = paramsEqual(inMemory.learnerParts.params, last!.learnerParts.params);
     assert.equal(diff, undefined, diff);
+  });
+
+  it('a checkpoint folder that cannot be written: a clear error, counted; training goes on; checkpoints resume once it can', async () => {
+    const kafka = testKafka(broker.bootstrap);
+    const dir = join(work, 'unwritable');
+    const failures: Error[] = [];
+    let written = 0;
+    const svc = new StreamService(config('ck5', dir, ['--checkpoint.everyWindows=0', '--checkpoint.everySeconds=1', '--checkpoint.instance=u']),
+      { checkpointFailed: (e) => failures.push(e), checkpointed: () => { written++; } });
+    await svc.start([broker.bootstrap]);
+    await waitFor(() => svc.ready && written > 0, 30_000, () => 'first checkpoint');
+    // The instance folder becomes a plain file: every write fails (as with a full or read-only disk).
+    const instanceDir = join(dir, 'instances', 'u');
+    const saved = join(work, 'unwritable-saved');
+    await rename(instanceDir, saved);
+    await writeFile(instanceDir, 'not a folder');
+    const producer = kafka.producer();
+    await producer.connect();
+    const records = hostileFreeRecords(3, 40, 5, 4);
+    await producer.send({ topic: 'ck5-in', messages: records });
+    await waitFor(() => failures.length >= 2 && svc.status.recordsConsumed >= records.length, 30_000, () => `${failures.length} failures`);
+    assert.match(failures[0].message, /cannot write a checkpoint in .*instances\/u/);
+    assert.ok(svc.status.windows > 0, 'training went on');
+    const committedWhileFailing = await committedOffsets(kafka, 'ck5-group', 'ck5-in');
+    assert.ok(!committedWhileFailing.get(0) || Number(committedWhileFailing.get(0)) < records.length, 'nothing committed past the last durable checkpoint');
+    // The folder is back: checkpoints and commits resume by themselves.
+    await rm(instanceDir);
+    await rename(saved, instanceDir);
+    const before = written;
+    await waitFor(() => written > before, 30_000, () => 'a checkpoint after the folder came back');
+    await producer.disconnect();
+    await svc.stop();
+    const committed = await committedOffsets(kafka, 'ck5-group', 'ck5-in');
+    assert.equal(committed.get(0), String(records.length));
   });
 });
