@@ -103,6 +103,8 @@ export class StreamService {
   private checkpointRun: Promise<boolean> | undefined;
   private checkpointDue: NodeJS.Immediate | undefined;
   private skippedInARow = 0;
+  /** A send is failing and being retried (broker unreachable): not ready. */
+  private sendFailing = false;
   private rollingBack = false;
   /** Publications queued / acknowledged so far (a checkpoint waits for those queued before it). */
   private publishSeq = 0;
@@ -128,7 +130,8 @@ export class StreamService {
 
   /** True once connected with partitions assigned and state restored; false while stopping. */
   get ready(): boolean {
-    return !this.stopping && !this.fatal && (this.source?.connected ?? false) && this.status.assigned.length > 0 && this.restoring.size === 0;
+    return !this.stopping && !this.fatal && (this.source?.connected ?? false) && !this.sendFailing
+      && this.status.assigned.length > 0 && this.restoring.size === 0;
   }
 
   /** Connects, builds the learner and starts consuming. `brokers` overrides config.kafka.brokers (e.g. the embedded broker). */
@@ -397,8 +400,10 @@ export class StreamService {
     for (let waitMs = 1000; ; waitMs = Math.min(30_000, waitMs * 2)) {
       try {
         await this.producer!.sendBatch(byTopic);
+        this.sendFailing = false;
         return;
       } catch (e) {
+        this.sendFailing = true;
         if (this.stopping) stopDeadline ??= Date.now() + 30_000;
         if (!KafkaProducerSink.isRetriable(e) || (stopDeadline !== undefined && Date.now() > stopDeadline)) throw e;
         this.events.error?.('predictions', e as Error);

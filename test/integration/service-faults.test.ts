@@ -284,8 +284,12 @@ describe('stream service under faults on a real broker', { timeout: 600_000 }, (
     const before = { ...service.status };
     const stopped = Date.now();
     const outcome = await broker.stop({ removeData: false });
+    let notReadySeen = false;
+    const watch = setInterval(() => { if (!service.ready) notReadySeen = true; }, 50);
     await new Promise((resolve) => setTimeout(resolve, OUTAGE_MS));
-    await broker.launch();
+    await broker.launch(); // down until it answers again
+    clearInterval(watch);
+    assert.ok(notReadySeen, '/readyz turned false while the broker was down');
     const down = (Date.now() - stopped) / 1000;
     t.diagnostic(`broker ${outcome} with ${before.recordsConsumed} of ${all.length} records consumed, ${before.predictionsPublished} predictions published; down ${down.toFixed(1)} s (restart took ${broker.lastStartSeconds.toFixed(1)} s)`);
     await produceHalf();
@@ -295,6 +299,7 @@ describe('stream service under faults on a real broker', { timeout: 600_000 }, (
       () => `status ${JSON.stringify({ ...service.status, assigned: undefined })}`);
     assert.deepEqual(rec.fatal.map((e) => e.message), [], 'the service did not fail');
     await waitCommittedToEnd(kafka, 'restart-group', 'restart-in', 60_000);
+    await waitFor(() => service.ready, 30_000, () => 'ready again after the outage');
     t.diagnostic(`all predicted and committed ${((Date.now() - resumed) / 1000).toFixed(1)} s after the last send; ` +
       `service warnings and errors: ${rec.lines.filter((l) => / (warn|error) /.test(l)).length}, e.g. ` +
       [...new Set(rec.lines.filter((l) => / (warn|error) /.test(l)).map((l) => l.split(' ').slice(2).join(' ').slice(0, 160)))].slice(0, 8).join(' | '));

@@ -42,7 +42,16 @@ export class KafkaRecordSource {
   private consumer: Consumer | undefined;
   private assigned = new Set<TopicPartitionKey>();
   private pausedAll = false;
-  connected = false;
+  private socketUp = false;
+  private lastContactMs = 0;
+
+  /**
+   * Connected, and the broker answered recently: a fetch or heartbeat within max(3 s, 3 heartbeat intervals).
+   * During an outage kafkajs keeps retrying without an event, so silence is what shows it.
+   */
+  get connected(): boolean {
+    return this.socketUp && Date.now() - this.lastContactMs < Math.max(3000, 3 * this.options.heartbeatIntervalMs);
+  }
 
   constructor(private readonly options: KafkaRecordSourceOptions) {}
 
@@ -64,9 +73,15 @@ export class KafkaRecordSource {
       retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 300, maxRetryTime: 10_000 },
     });
     this.consumer = consumer;
-    consumer.on(consumer.events.CONNECT, () => { this.connected = true; });
-    consumer.on(consumer.events.DISCONNECT, () => { this.connected = false; });
+    const contact = () => { this.socketUp = true; this.lastContactMs = Date.now(); };
+    consumer.on(consumer.events.CONNECT, contact);
+    consumer.on(consumer.events.FETCH, contact);
+    consumer.on(consumer.events.HEARTBEAT, contact);
+    consumer.on(consumer.events.DISCONNECT, () => { this.socketUp = false; });
+    // Broker lost mid-run: kafkajs restarts the consumer (CRASH with restart) until it reaches the broker again.
+    consumer.on(consumer.events.CRASH, () => { this.lastContactMs = 0; });
     consumer.on(consumer.events.GROUP_JOIN, (e) => {
+      contact();
       const now = new Set<TopicPartitionKey>();
       for (const [topic, partitions] of Object.entries(e.payload.memberAssignment)) {
         for (const p of partitions) now.add(tpKey(topic, p));
@@ -81,7 +96,7 @@ export class KafkaRecordSource {
       if (!e.payload.restart) handlers.onCrash(e.payload.error);
     });
     await consumer.connect();
-    this.connected = true;
+    contact();
     await consumer.subscribe({ topics: [...o.topics], fromBeginning: o.fromBeginning });
     await consumer.run({
       autoCommit: false,
@@ -146,6 +161,6 @@ export class KafkaRecordSource {
     const c = this.consumer;
     this.consumer = undefined;
     if (c) await c.disconnect();
-    this.connected = false;
+    this.socketUp = false;
   }
 }
