@@ -4,9 +4,10 @@ import type { EngineName } from '../../learner/engines/engine';
 import type { ExperimentPlan } from '../../experiments/experiment-plan';
 
 const USAGE = `usage:
-  tbptt-stream experiment copy [--variable] [--quick] [--seeds N] [--epochs N] [--out DIR] [--engine NAME]
-  tbptt-stream experiment text --file PATH [--quick] [--seeds N] [--epochs N] [--max-chars N] [--out DIR] [--engine NAME]
-engines: auto (default), ts, tfjs-node, tfjs-wasm. Progress goes to stderr; the output directory
+  tbptt-stream experiment copy [--variable] [--quick] [--seeds N] [--epochs N] [--methods LIST] [--out DIR] [--engine NAME]
+  tbptt-stream experiment text --file PATH [--quick] [--seeds N] [--epochs N] [--methods LIST] [--max-chars N] [--out DIR] [--engine NAME]
+engines: auto (default), ts, tfjs-node, tfjs-wasm. --methods runs a subset of the grid, e.g. "K=10,delta=0.1"
+(labels as in the report; "delta=" or "d=" may stand for "δ="). Progress goes to stderr; the output directory
 (default out/experiments/<name>-<timestamp>) gets per-run CSVs, SVG plots and report.md.`;
 
 const ENGINES = ['auto', 'ts', 'tfjs-node', 'tfjs-wasm'];
@@ -22,6 +23,8 @@ export interface ExperimentArgs {
   readonly out?: string;
   readonly file?: string;
   readonly engine: EngineName | 'auto';
+  /** Method labels to run (normalised to the report's "K=…"/"δ=…"); all methods when absent. */
+  readonly methods?: readonly string[];
 }
 
 /** Parses the arguments after `experiment`; throws an Error whose message says what is wrong. */
@@ -29,7 +32,7 @@ export function parseExperimentArgs(args: readonly string[]): ExperimentArgs {
   const [sub, ...rest] = args;
   if (sub !== 'copy' && sub !== 'text') throw new Error(`unknown experiment ${JSON.stringify(sub ?? '')}: expected "copy" or "text"`);
   const flags: Record<string, string | true> = {};
-  const valued = ['--seeds', '--epochs', '--out', '--engine', '--file', '--max-chars'];
+  const valued = ['--seeds', '--epochs', '--out', '--engine', '--file', '--max-chars', '--methods'];
   const bools = sub === 'copy' ? ['--variable', '--quick'] : ['--quick'];
   for (let i = 0; i < rest.length; i++) {
     const a = rest[i];
@@ -53,6 +56,26 @@ export function parseExperimentArgs(args: readonly string[]): ExperimentArgs {
     sub, variable: flags['--variable'] === true, quick: flags['--quick'] === true, seeds: int('--seeds'),
     epochs: int('--epochs'), maxChars: int('--max-chars'), out: flags['--out'] as string | undefined,
     file: flags['--file'] as string | undefined, engine: engine as EngineName | 'auto',
+    methods: typeof flags['--methods'] === 'string' ? methodLabels(flags['--methods']) : undefined,
+  };
+}
+
+function methodLabels(list: string): string[] {
+  const labels = list.split(',').map((s) => s.trim()).filter((s) => s !== '')
+    .map((s) => s.replace(/^(delta|d)=/i, 'δ=').replace(/^k=/, 'K='));
+  if (labels.length === 0) throw new Error('--methods needs at least one method label, e.g. "K=10,delta=0.1"');
+  return labels;
+}
+
+/** Keeps the plan's methods named in `labels`; an unknown label is an error listing the known ones. */
+export function selectMethods(plan: ExperimentPlan, labels: readonly string[] | undefined): ExperimentPlan {
+  if (labels === undefined) return plan;
+  const known = plan.methods.map((m) => m.label);
+  const unknown = labels.filter((l) => !known.includes(l));
+  if (unknown.length > 0) throw new Error(`--methods: unknown method ${unknown.map((l) => JSON.stringify(l)).join(', ')}; this experiment has ${known.join(', ')}`);
+  return {
+    ...plan, methods: plan.methods.filter((m) => labels.includes(m.label)),
+    profileNotes: [...plan.profileNotes, `methods: only ${labels.join(', ')} of the grid (--methods)`],
   };
 }
 
@@ -78,7 +101,7 @@ export const experimentCommand: Command = {
     let plan: ExperimentPlan;
     try {
       parsed = parseExperimentArgs(args);
-      plan = await buildPlan(parsed);
+      plan = selectMethods(await buildPlan(parsed), parsed.methods);
     } catch (e) {
       io.stderr.write(`experiment: ${(e as Error).message}\n${USAGE}\n`);
       return EXIT_BAD_INPUT;
