@@ -26,7 +26,7 @@ function flag(name: string, fallback: number): number {
 }
 
 interface Sample {
-  seconds: number; rssMb: number; heapMb: number; records: number; recordsPerSecond: number; windows: number;
+  seconds: number; rssMb: number; heapMb: number; heapTotalMb: number; externalMb: number; arrayBuffersMb: number; records: number; recordsPerSecond: number; windows: number;
   keysInMemory: number; keysOnDisk: number; keysSeen: number; lag: number;
 }
 
@@ -90,13 +90,14 @@ async function main(): Promise<void> {
     const lag = [...(await service.lag()).values()].reduce((a, b) => a + b, 0);
     const m = process.memoryUsage();
     const row: Sample = {
-      seconds: (now - started) / 1000, rssMb: m.rss / 2 ** 20, heapMb: m.heapUsed / 2 ** 20, records: s.recordsConsumed,
+      seconds: (now - started) / 1000, rssMb: m.rss / 2 ** 20, heapMb: m.heapUsed / 2 ** 20, heapTotalMb: m.heapTotal / 2 ** 20,
+      externalMb: m.external / 2 ** 20, arrayBuffersMb: m.arrayBuffers / 2 ** 20, records: s.recordsConsumed,
       recordsPerSecond: ((s.recordsConsumed - last.records) * 1000) / Math.max(1, now - last.at), windows: s.windows,
       keysInMemory: s.activeKeys, keysOnDisk: s.evictedKeys, keysSeen: 1000 + Math.min(cold, coldKeys), lag,
     };
     last = { at: now, records: s.recordsConsumed };
     samples.push(row);
-    process.stderr.write(`[${(row.seconds / 60).toFixed(1)}/${minutes} min] rss ${row.rssMb.toFixed(0)} MB heap ${row.heapMb.toFixed(0)} MB | ` +
+    process.stderr.write(`[${(row.seconds / 60).toFixed(1)}/${minutes} min] rss ${row.rssMb.toFixed(0)} MB heap ${row.heapMb.toFixed(0)}/${row.heapTotalMb.toFixed(0)} MB external ${row.externalMb.toFixed(0)} MB (array buffers ${row.arrayBuffersMb.toFixed(0)}) | ` +
       `${row.recordsPerSecond.toFixed(0)} rec/s, ${row.records} records, ${row.windows} windows | keys in memory ${row.keysInMemory}, ` +
       `on disk ${row.keysOnDisk}, seen ${row.keysSeen} | lag ${row.lag}\n`);
   };

@@ -10,10 +10,13 @@ import type { EvictedKeysSnapshot } from '../sinks/checkpoint/evicted-key-store'
 import type { RngSnapshot } from '../util/rng';
 import type { TopicPartitionKey } from '../source/kafka/topic-partition';
 import type { LearnerParts } from './build-learner';
+import { decodeKeyStates, encodeKeyStates } from './key-state-codec';
 
 /** Files of a service checkpoint (see {@link captureServiceState}). */
 export const PARAMS_FILE = 'params.safetensors';
 export const STATE_FILE = 'state.json';
+/** Every key's state in the binary form of key-state-codec (format version 2; version 1 kept them in state.json). */
+export const KEYS_FILE = 'keys.bin';
 
 /** One sequence key's complete state: where it comes from, its history and hidden states, pairing, scoring. */
 export interface KeyState {
@@ -26,9 +29,9 @@ export interface KeyState {
   readonly score?: [number, number, number];
 }
 
-/** state.json of a service checkpoint: everything besides the parameters. */
+/** state.json of a service checkpoint (besides the parameters), with the keys of keys.bin read in. */
 export interface ServiceStateData {
-  readonly version: 1;
+  readonly version: 1 | 2;
   readonly learner: OnlineLearnerGlobals;
   readonly controller: { windowsSince: number; insufficientHistory: number };
   readonly estimator: TruncationSnapshot;
@@ -55,32 +58,35 @@ export interface ServiceStateParts {
 
 /**
  * Captures the whole training state synchronously (between two windows) as checkpoint files:
- * `params.safetensors` (PyTorch names) and `state.json` (per key: history, stored hidden states, pending
- * next-step input, anomaly statistics; and the optimizer, estimator, diagnostic schedule and RNG). Taken at one
- * instant, so the files agree with each other and with the consumed offsets recorded beside them.
+ * `params.safetensors` (PyTorch names), `keys.bin` (per key: history, stored hidden states, pending
+ * next-step input, anomaly statistics) and `state.json` (the optimizer, estimator, diagnostic schedule, RNG,
+ * ready and LRU order, spill index). Taken at one instant, so the files agree with each other and with the
+ * consumed offsets recorded beside them.
  */
 export function captureServiceState(parts: ServiceStateParts, extra: Pick<ServiceStateData, 'recency' | 'evicted'> = {}): Map<string, Buffer> {
   const p = parts.learner;
-  const names = [...new Set([...p.learner.keyNames(), ...parts.keyPartition.keys()])];
-  const keys: KeyState[] = [];
-  for (const key of names) {
-    const state = captureKeyState(parts, key);
-    if (state) keys.push(state);
+  const names = new Set([...p.learner.keyNames(), ...parts.keyPartition.keys()]);
+  function* keyStates(): Generator<KeyState> {
+    for (const key of names) {
+      const state = captureKeyState(parts, key);
+      if (state) yield state;
+    }
   }
-  const data: ServiceStateData = {
-    version: 1,
+  const keys = encodeKeyStates(keyStates());
+  const data: Omit<ServiceStateData, 'keys'> = {
+    version: 2,
     learner: p.learner.globals(),
     controller: p.controller.snapshot(),
     estimator: p.estimator.snapshot(),
     optimizer: p.optimizer.snapshot(),
     rng: p.rng.snapshot(),
-    keys,
     ready: p.learner.readyKeys(),
     ...extra,
   };
   return new Map([
     [PARAMS_FILE, encodeSafetensors(p.params)],
     [STATE_FILE, Buffer.from(JSON.stringify(data))],
+    [KEYS_FILE, keys],
   ]);
 }
 
@@ -136,11 +142,17 @@ export function readServiceState(files: ReadonlyMap<string, Buffer>, parts: Serv
     throw new Error(`checkpoint ${where} was written for another model (${(e as Error).message}); ` +
       'restore the model settings it was written with, or point checkpoint.dir at an empty directory to start afresh');
   }
-  const data = JSON.parse(stateBytes.toString('utf8')) as ServiceStateData;
-  if (data?.version !== 1 || !Array.isArray(data.keys) || !Array.isArray(data.ready)) {
+  const json = JSON.parse(stateBytes.toString('utf8')) as Omit<ServiceStateData, 'keys'> & { keys?: KeyState[] };
+  if (!Array.isArray(json?.ready) || !(json.version === 1 ? Array.isArray(json.keys) : json.version === 2)) {
     throw new Error(`checkpoint ${where}: state.json has an unknown format`);
   }
-  return { params, data };
+  let keys = json.keys;
+  if (json.version === 2) {
+    const keyBytes = files.get(KEYS_FILE);
+    if (!keyBytes) throw new Error(`checkpoint ${where} lacks ${KEYS_FILE}`);
+    keys = decodeKeyStates(keyBytes, `checkpoint ${where}: ${KEYS_FILE}`);
+  }
+  return { params, data: { ...json, keys: keys! } };
 }
 
 /**

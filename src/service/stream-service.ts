@@ -29,8 +29,10 @@ import { deriveSpecs } from './derive-specs';
 import type { ServiceEvents } from './service-events';
 import {
   adoptKeyStates, captureKeyState, captureServiceState, forgetKey, readServiceState, restoreGlobals, restoreKeys,
-  type KeyState, type ServiceStateParts,
+  type ServiceStateParts,
 } from './service-state';
+import { decodeKeyState, encodeKeyState } from './key-state-codec';
+import { ByteReader, ByteWriter } from '../util/binary-io';
 
 /** The manifest meta of a service checkpoint: the offsets it covers and what wrote it. */
 export interface ServiceCheckpointMeta {
@@ -112,6 +114,8 @@ export class StreamService {
   private ackWaiters: Array<{ seq: number; resolve: () => void; reject: (e: Error) => void }> = [];
   /** Keys evicted from memory (state.maxKeys), on disk. */
   private evicted!: EvictedKeyStore;
+  /** Scratch buffer for encoding an evicted key's state (reused: eviction happens once per record at most). */
+  private readonly spillWriter = new ByteWriter();
   /** Keys in memory, least recently used first. */
   private readonly recency = new Map<string, true>();
   /** Assigned partitions whose state is being restored → lowest offset dropped meanwhile. */
@@ -265,7 +269,7 @@ export class StreamService {
    */
   private touchKey(key: string, tp: TopicPartitionKey): void {
     if (this.evicted.has(key)) {
-      adoptKeyStates(this.stateParts(), [JSON.parse(this.evicted.take(key)!.toString('utf8')) as KeyState]);
+      adoptKeyStates(this.stateParts(), [decodeKeyState(new ByteReader(this.evicted.take(key)!, `spill entry of key ${key}`))]);
       this.status.keysRestoredFromDisk++;
     }
     this.keyPartition.set(key, tp);
@@ -279,7 +283,11 @@ export class StreamService {
       const learner = this.parts.learner;
       if (learner.isReady(old) || (!this.checkpoints && (learner.history(old)?.waiting ?? 0) > 0)) continue;
       const state = captureKeyState(this.stateParts(), old);
-      if (state) this.evicted.put(old, state.partition, Buffer.from(JSON.stringify(state)));
+      if (state) {
+        this.spillWriter.reset();
+        encodeKeyState(state, this.spillWriter);
+        this.evicted.put(old, state.partition, this.spillWriter.bytes());
+      }
       forgetKey(this.stateParts(), old);
       this.recency.delete(old);
     }

@@ -26,6 +26,8 @@ export class EvictedKeyStore {
   /** Bytes of entries still indexed (the rest of the file is space of taken or replaced entries). */
   private live = 0;
   private readonly index = new Map<string, { pos: number; bytes: number; partition: string }>();
+  /** Reused for reads, so that bringing keys back allocates nothing outside the JS heap. */
+  private scratch = Buffer.allocUnsafe(4096);
 
   /** Opens (creating folders and file) the spill file at `path`, cut back to `truncateTo` bytes (default 0). */
   constructor(public path: string, truncateTo = 0) {
@@ -77,7 +79,7 @@ export class EvictedKeyStore {
     let length = 0;
     const moved = new Map<string, { pos: number; bytes: number; partition: string }>();
     for (const [key, e] of this.index) {
-      const data = readAt(this.fd, e.pos, e.bytes, this.path);
+      const data = this.readAt(this.fd, e.pos, e.bytes, this.path);
       let written = 0;
       while (written < data.length) written += writeSync(fd, data, written, data.length - written, length + written);
       moved.set(key, { pos: length, bytes: e.bytes, partition: e.partition });
@@ -93,13 +95,13 @@ export class EvictedKeyStore {
     for (const [k, e] of moved) this.index.set(k, e);
   }
 
-  /** Removes and returns a key's state (undefined if it was not evicted). */
+  /** Removes and returns a key's state (undefined if it was not evicted): a view valid until the next call on this store. */
   take(key: string): Buffer | undefined {
     const e = this.index.get(key);
     if (!e) return undefined;
     this.index.delete(key);
     this.live -= e.bytes;
-    return readAt(this.fd, e.pos, e.bytes, this.path);
+    return this.readAt(this.fd, e.pos, e.bytes, this.path);
   }
 
   /** Forgets the keys of the given partitions (revoked: their next owner copies them); returns their entries. */
@@ -140,7 +142,7 @@ export class EvictedKeyStore {
     }
     const fd = openSync(fromPath, 'r');
     try {
-      for (const [key, pos, bytes, partition] of entries) this.put(key, partition, readAt(fd, pos, bytes, fromPath));
+      for (const [key, pos, bytes, partition] of entries) this.put(key, partition, this.readAt(fd, pos, bytes, fromPath));
     } finally {
       closeSync(fd);
     }
@@ -149,15 +151,22 @@ export class EvictedKeyStore {
   close(): void {
     closeSync(this.fd);
   }
+
+  /** `bytes` bytes at `pos` of `fd`, in the scratch buffer. */
+  private readAt(fd: number, pos: number, bytes: number, path: string): Buffer {
+    if (this.scratch.length < bytes) this.scratch = Buffer.allocUnsafe(Math.max(bytes, 2 * this.scratch.length));
+    const buf = this.scratch.subarray(0, bytes);
+    fill(fd, buf, pos, path);
+    return buf;
+  }
 }
 
-function readAt(fd: number, pos: number, bytes: number, path: string): Buffer {
-  const buf = Buffer.alloc(bytes);
+function fill(fd: number, buf: Buffer, pos: number, path: string): void {
+  const bytes = buf.length;
   let read = 0;
   while (read < bytes) {
     const n = readSync(fd, buf, read, bytes - read, pos + read);
     if (n === 0) throw new Error(`spill file ${path}: ${bytes} bytes at ${pos} expected, the file ends first`);
     read += n;
   }
-  return buf;
 }
