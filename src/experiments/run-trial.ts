@@ -4,7 +4,7 @@ import { initParams } from '../learner/model/init-params';
 import { cloneParams, type ParamSet } from '../learner/model/param-set';
 import { OnlineLearner } from '../learner/online/online-learner';
 import { TruncationController, type DiagnosticReport } from '../learner/online/truncation-controller';
-import { Sgd } from '../learner/optim/sgd';
+import { createOptimizer } from '../learner/optim/create-optimizer';
 import { TruncationEstimator } from '../learner/truncation/truncation-estimator';
 import { createRng } from '../util/rng';
 import type { TokenStreams } from './datasets/copy-task';
@@ -43,7 +43,7 @@ export function runTrial(engine: Engine, config: TrialConfig, data: ExperimentDa
   const { spec } = config;
   const rng = createRng(seed);
   const params = initParams(spec, config.init, rng);
-  const optimizer = new Sgd({ weightDecay: config.weightDecay });
+  const optimizer = createOptimizer({ kind: config.optimizer ?? 'sgd', weightDecay: config.weightDecay });
   const k0 = method.kind === 'fixed' ? method.k : method.k0;
   const estimator = new TruncationEstimator({
     ...config.truncation, delta: method.kind === 'adaptive' ? method.delta : 0.1, k0,

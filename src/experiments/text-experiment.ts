@@ -14,6 +14,8 @@ export interface TextExperimentOptions {
   /** Use only the first N characters of the file (before the 90/5/5 split). */
   readonly maxChars?: number;
   readonly engine?: EngineName | 'auto';
+  /** 'sgd' (default): the paper's SGD, γ0 = 1·√K; 'adam': Adam, learning rate 2e-3 at every K. */
+  readonly optimizer?: 'sgd' | 'adam';
 }
 
 /**
@@ -32,6 +34,7 @@ const PROFILES = {
 export function textExperiment(options: TextExperimentOptions): ExperimentPlan {
   const profileName = options.quick ? 'quick' : 'default';
   const p = PROFILES[profileName];
+  const adam = options.optimizer === 'adam';
   let text = readFileSync(options.file, 'utf8');
   const maxChars = options.maxChars ?? p.maxChars;
   if (text.length > maxChars) text = text.slice(0, maxChars);
@@ -49,7 +52,7 @@ export function textExperiment(options: TextExperimentOptions): ExperimentPlan {
       `(${stepsPerEpoch} training steps per stream per epoch)`,
     `model: linear ${spec.inputSize}→${p.embed} encoder, 1-layer LSTM ${p.hidden}, linear ${p.hidden}→${spec.outputSize}, ` +
       `cross-entropy; init 'paper'; no dropout, untied (the paper: word-level, LSTM 900/512, tied, dropout 0.2)`,
-    `training: SGD γ0 = 1.0 · √K, weight decay 1e−5, clip 1/K on the mean window loss, paper scheme ` +
+    `training: ${adam ? 'Adam, learning rate 2e−3 at every K (not the paper\'s SGD)' : 'SGD γ0 = 1.0 · √K'}, weight decay 1e−5, clip 1/K on the mean window loss, paper scheme ` +
       `(k1 = K, k2 = 2K − 1); every epoch starts all streams from the zero state`,
     `truncation: adaptive K0 = ${p.k0}, [Kmin, Kmax] = [${p.kMin}, ${p.kMax}], W = ${p.window}, τ = ${p.tau}, β̂ by ols, ` +
       `R = ${p.repeats}; diagnostics at the first W steps then every ${p.diagEvery} epochs (the paper: every 120 s, W = 400, τ = 360)`,
@@ -61,7 +64,8 @@ export function textExperiment(options: TextExperimentOptions): ExperimentPlan {
     profile: profileName,
     profileNotes: notes,
     config: {
-      spec, init: 'paper', epochs, scheme: 'paper', learningRate: 1.0, lrScaling: 'sqrt', weightDecay: 1e-5, clipNorm: 1,
+      spec, init: 'paper', epochs, scheme: 'paper', weightDecay: 1e-5, clipNorm: 1,
+      ...(adam ? { optimizer: 'adam', learningRate: 2e-3, lrScaling: 'none' } : { optimizer: 'sgd', learningRate: 1.0, lrScaling: 'sqrt' }),
       truncation: { window: p.window, tau: p.tau, kMin: p.kMin, kMax: p.kMax, repeats: p.repeats, method: 'ols' },
       diagnosticEverySteps: Math.max(1, Math.round(p.diagEvery * stepsPerEpoch)), diagnoseAtStart: true,
       diagnosticStreams: p.streams, metric: 'bpc', evalChunkSteps: 100,

@@ -13,6 +13,8 @@ export interface TrialConfig {
   readonly init: InitScheme;
   readonly epochs: number;
   readonly scheme: TbpttScheme;
+  /** Plain SGD as the paper (default), or Adam (weight decay as L2 in both). */
+  readonly optimizer?: 'sgd' | 'adam';
   /** γ0; the learning rate is γ0·√K with lrScaling 'sqrt'. */
   readonly learningRate: number;
   readonly lrScaling: LrScaling;

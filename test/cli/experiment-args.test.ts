@@ -16,3 +16,21 @@ test('--methods with a label the grid lacks names the known methods', () => {
   assert.throws(() => selectMethods(plan, ['K=11']), /unknown method "K=11"; this experiment has K=5, K=10/);
   assert.throws(() => parseExperimentArgs(['copy', '--methods', ' , ']), /at least one method/);
 });
+
+test('--optimizer adam switches the text experiment to Adam and says so in the report', async () => {
+  const { textExperiment } = await import('../../src/experiments/text-experiment');
+  const args = parseExperimentArgs(['text', '--file', 'x.txt', '--optimizer', 'adam']);
+  assert.equal(args.optimizer, 'adam');
+  const { writeFileSync, mkdtempSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const { tmpdir } = await import('node:os');
+  const file = join(mkdtempSync(join(tmpdir(), 'text-')), 'in.txt');
+  writeFileSync(file, 'to be or not to be, that is the question. '.repeat(200));
+  const adam = textExperiment({ file, quick: true, optimizer: 'adam' });
+  assert.equal(adam.config.optimizer, 'adam');
+  assert.equal(adam.config.lrScaling, 'none');
+  assert.match(adam.profileNotes.join('\n'), /Adam, learning rate 2e−3/);
+  assert.equal(textExperiment({ file, quick: true }).config.optimizer, 'sgd');
+  assert.throws(() => parseExperimentArgs(['text', '--file', 'x', '--optimizer', 'rmsprop']), /--optimizer must be sgd or adam/);
+  assert.throws(() => parseExperimentArgs(['copy', '--optimizer', 'adam']), /unknown option "--optimizer" for experiment copy/);
+});
