@@ -14,6 +14,7 @@ import { AnomalyScorer } from '../learner/stats/anomaly-scorer';
 import { decodeMessages, type DecodedMessage } from '../pipeline/decode-messages';
 import { OffsetTracker } from '../pipeline/offset-tracker';
 import { pairSteps } from '../pipeline/pair-steps';
+import { publishBatched, type Publication } from '../pipeline/publish-batched';
 import { trainWindows } from '../pipeline/train-windows';
 import { EvictedKeyStore } from '../sinks/checkpoint/evicted-key-store';
 import { InstanceCheckpoints, type InstanceCheckpoint } from '../sinks/checkpoint/instance-checkpoints';
@@ -50,6 +51,16 @@ export interface ServiceCheckpointMeta {
 
 /** Messages per produce request when several windows' predictions are coalesced (~150 bytes each). */
 const MAX_MESSAGES_PER_SEND = 2000;
+
+/** A publication on its way through the sink stage. */
+interface Outgoing extends Publication {
+  readonly messages: ProducedMessage[];
+  /** Runs once the broker acknowledged it. */
+  readonly acknowledged: () => void;
+  readonly seq: number;
+  /** A window's predictions (counted for backpressure), not a dead letter. */
+  readonly window: boolean;
+}
 
 /** Live counters of a running service (for the progress line, metrics and tests). */
 export interface ServiceStatus {
@@ -90,7 +101,10 @@ export class StreamService {
   private subscription: Subscription | undefined;
   private source: KafkaRecordSource | undefined;
   private producer: KafkaProducerSink | undefined;
-  private sends: Promise<void> = Promise.resolve();
+  /** Publications for the sink stage, and how many of them the broker has not acknowledged yet. */
+  private readonly outbox$ = new Subject<Outgoing>();
+  private queuedPublications = 0;
+  private sink: Subscription | undefined;
   private inFlightSends = 0;
   private commitTimer: NodeJS.Timeout | undefined;
   private pipelineDone: Promise<void> = Promise.resolve();
@@ -170,6 +184,7 @@ export class StreamService {
       kafka, groupId: c.kafka.groupId, topics: c.kafka.inputTopics, fromBeginning: c.kafka.fromBeginning,
       sessionTimeoutMs: c.kafka.sessionTimeoutMs, heartbeatIntervalMs: c.kafka.heartbeatIntervalMs,
     });
+    this.sink = this.connectSink();
     this.pipelineDone = this.assemble(createDecoder(specs.decoder), this.pairer);
     this.pipelineDone.catch(() => undefined); // a pipeline error is reported through fail(), not as an unhandled rejection
     await this.source.start({
@@ -343,60 +358,55 @@ export class StreamService {
   }
 
   /**
-   * Queues messages for publication; marks work done once the broker acknowledges them. While one send is in
-   * flight, later windows' messages accumulate and go out together in the next send (one request for all
-   * topics), so publishing keeps up with training. A failed send stops the service (nothing is committed past it).
+   * Queues messages for the sink stage ({@link publishBatched}); `acknowledged` runs once the broker has
+   * them. A send that fails for good stops the service (nothing is committed past it).
    */
   private publish(topic: string, messages: ProducedMessage[], acknowledged: () => void): void {
     const window = topic === this.config.kafka.predictionsTopic; // backpressure counts windows, not dead letters
     if (window) this.inFlightSends++;
-    this.outbox.push({ topic, messages, acknowledged, seq: ++this.publishSeq, window });
-    if (!this.pumping) this.sends = this.pump();
+    this.queuedPublications++;
+    this.outbox$.next({ topic, messages, acknowledged, seq: ++this.publishSeq, window });
+  }
+
+  /** The sink pipeline: publications → batched sends → acknowledgements. */
+  private connectSink(): Subscription {
+    const send = async (byTopic: Map<string, ProducedMessage[]>): Promise<void> => {
+      try {
+        await this.sendWithRetry(byTopic);
+      } catch (e) {
+        throw new Error(`publishing to ${[...byTopic.keys()].join(', ')} failed: ${(e as Error).message}`);
+      }
+    };
+    return this.outbox$.pipe(publishBatched(send, MAX_MESSAGES_PER_SEND)).subscribe({
+      next: (p) => {
+        p.acknowledged();
+        this.queuedPublications--;
+        if (p.window) this.inFlightSends--;
+        this.ackedSeq = p.seq;
+        if (this.ackWaiters.length > 0 && this.ackWaiters[0].seq <= p.seq) {
+          const due = this.ackWaiters.filter((w) => w.seq <= p.seq);
+          this.ackWaiters = this.ackWaiters.filter((w) => w.seq > p.seq);
+          for (const w of due) w.resolve();
+        }
+        this.applyBackpressure(); // resumes input paused only because sends were behind
+      },
+      error: (e) => this.fail(e as Error),
+    });
   }
 
   /** Resolves once every publication queued up to `seq` is acknowledged by the broker. */
   private acknowledged(seq: number): Promise<void> {
     if (this.ackedSeq >= seq) return Promise.resolve();
     if (this.fatal) return Promise.reject(this.fatal);
-    return new Promise((resolve, reject) => this.ackWaiters.push({ seq, resolve, reject }));
+    return new Promise((resolve, reject) => {
+      this.ackWaiters.push({ seq, resolve, reject });
+      this.ackWaiters.sort((a, b) => a.seq - b.seq);
+    });
   }
 
-  private outbox: Array<{ topic: string; messages: ProducedMessage[]; acknowledged: () => void; seq: number; window: boolean }> = [];
-  private pumping = false;
-
-  private async pump(): Promise<void> {
-    this.pumping = true;
-    try {
-      while (this.outbox.length > 0 && !this.fatal) {
-        // At most ~MAX_MESSAGES_PER_SEND per request (the broker refuses requests above message.max.bytes, 1 MB by default).
-        let take = 0;
-        for (let n = 0; take < this.outbox.length && (take === 0 || n + this.outbox[take].messages.length <= MAX_MESSAGES_PER_SEND); take++) {
-          n += this.outbox[take].messages.length;
-        }
-        const batch = this.outbox.splice(0, take);
-        const byTopic = new Map<string, ProducedMessage[]>();
-        for (const b of batch) {
-          const list = byTopic.get(b.topic);
-          if (list) list.push(...b.messages);
-          else byTopic.set(b.topic, [...b.messages]);
-        }
-        try {
-          await this.sendWithRetry(byTopic);
-          for (const b of batch) b.acknowledged();
-          this.ackedSeq = batch[batch.length - 1].seq;
-          const due = this.ackWaiters.filter((w) => w.seq <= this.ackedSeq);
-          this.ackWaiters = this.ackWaiters.filter((w) => w.seq > this.ackedSeq);
-          for (const w of due) w.resolve();
-        } catch (e) {
-          this.fail(new Error(`publishing to ${[...byTopic.keys()].join(', ')} failed: ${(e as Error).message}`));
-        } finally {
-          this.inFlightSends -= batch.filter((b) => b.window).length;
-          this.applyBackpressure(); // resumes input paused only because sends were behind
-        }
-      }
-    } finally {
-      this.pumping = false;
-    }
+  /** Every publication queued so far is acknowledged (or the service failed). */
+  private allSent(): Promise<void> {
+    return this.acknowledged(this.publishSeq).catch(() => undefined);
   }
 
   /**
@@ -426,7 +436,7 @@ export class StreamService {
     if (!source) return;
     const pending = this.parts.learner.pendingSteps;
     const limit = this.config.output.maxBufferedRecords;
-    const windowsBehind = this.inFlightSends > this.config.output.maxInFlightWindows || this.outbox.length > this.config.output.maxBufferedRecords;
+    const windowsBehind = this.inFlightSends > this.config.output.maxInFlightWindows || this.queuedPublications > this.config.output.maxBufferedRecords;
     if (!source.paused && (pending > limit || windowsBehind)) {
       source.pause();
       this.status.paused = true;
@@ -490,7 +500,7 @@ export class StreamService {
       const gone = new Set(revoked);
       const leaving = [...this.keyPartition].filter(([, tp]) => gone.has(tp)).map(([key]) => key);
       for (const report of this.parts.learner.flush(leaving)) this.onWindow(report, this.parts.spec.head);
-      await this.sends;
+      await this.allSent();
       await this.commit(revoked);
       for (const key of leaving) {
         this.parts.learner.forget(key);
@@ -756,12 +766,13 @@ export class StreamService {
     this.source?.pause();
     this.input$.complete();
     await this.pipelineDone.catch(() => undefined);
-    await this.sends;
+    await this.allSent();
     if (this.checkpoints && !this.fatal && this.source) await this.checkpointNow('shutdown');
     else await this.commit().catch((e) => this.events.log?.('warn', `final commit failed: ${(e as Error).message}`));
     await this.source?.stop();
     await this.producer?.disconnect();
     this.subscription?.unsubscribe();
+    this.sink?.unsubscribe();
     if (this.evicted) {
       this.evicted.close();
       if (!this.checkpoints) rmSync(this.evicted.path, { force: true });
