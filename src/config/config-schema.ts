@@ -187,7 +187,7 @@ export const defaultConfig: ServiceConfig = {
   },
   state: { historySteps: 200, maxKeys: 100000 },
   checkpoint: { dir: '', everyWindows: 500, everySeconds: 60, keep: 3, instance: '' },
-  output: { topK: 3, maxInFlightWindows: 4, maxBufferedRecords: 50000 },
+  output: { topK: 3, maxInFlightWindows: 256, maxBufferedRecords: 50000 },
   metrics: { port: 9464, host: '0.0.0.0' },
   logLevel: 'info',
 };
@@ -446,7 +446,7 @@ export const configSpec: ConfigSpec = {
   },
   output: {
     topK: { type: 'integer', min: 1, doc: 'Classes reported per softmax prediction.' },
-    maxInFlightWindows: { type: 'integer', min: 1, doc: 'Training windows in flight before partitions are paused (backpressure).' },
+    maxInFlightWindows: { type: 'integer', min: 1, doc: 'Trained windows whose predictions the broker has not acknowledged yet, before partitions are paused (backpressure). Each pause costs up to one fetch wait (250 ms), so keep it well above the windows one fetch yields.' },
     maxBufferedRecords: {
       type: 'integer', min: 1,
       doc: 'Records buffered (decoded, not yet trained) before partitions are paused; ≥ training.batchStreams.',

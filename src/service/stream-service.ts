@@ -101,9 +101,9 @@ export class StreamService {
   private subscription: Subscription | undefined;
   private source: KafkaRecordSource | undefined;
   private producer: KafkaProducerSink | undefined;
-  /** Publications for the sink stage, and how many of them the broker has not acknowledged yet. */
+  /** Publications for the sink stage, and how many of their messages the broker has not acknowledged yet. */
   private readonly outbox$ = new Subject<Outgoing>();
-  private queuedPublications = 0;
+  private unackedMessages = 0;
   private sink: Subscription | undefined;
   private inFlightSends = 0;
   private commitTimer: NodeJS.Timeout | undefined;
@@ -364,7 +364,7 @@ export class StreamService {
   private publish(topic: string, messages: ProducedMessage[], acknowledged: () => void): void {
     const window = topic === this.config.kafka.predictionsTopic; // backpressure counts windows, not dead letters
     if (window) this.inFlightSends++;
-    this.queuedPublications++;
+    this.unackedMessages += messages.length;
     this.outbox$.next({ topic, messages, acknowledged, seq: ++this.publishSeq, window });
   }
 
@@ -380,7 +380,7 @@ export class StreamService {
     return this.outbox$.pipe(publishBatched(send, MAX_MESSAGES_PER_SEND)).subscribe({
       next: (p) => {
         p.acknowledged();
-        this.queuedPublications--;
+        this.unackedMessages -= p.messages.length;
         if (p.window) this.inFlightSends--;
         this.ackedSeq = p.seq;
         if (this.ackWaiters.length > 0 && this.ackWaiters[0].seq <= p.seq) {
@@ -436,7 +436,7 @@ export class StreamService {
     if (!source) return;
     const pending = this.parts.learner.pendingSteps;
     const limit = this.config.output.maxBufferedRecords;
-    const windowsBehind = this.inFlightSends > this.config.output.maxInFlightWindows || this.queuedPublications > this.config.output.maxBufferedRecords;
+    const windowsBehind = this.inFlightSends > this.config.output.maxInFlightWindows || this.unackedMessages > this.config.output.maxBufferedRecords;
     if (!source.paused && (pending > limit || windowsBehind)) {
       source.pause();
       this.status.paused = true;

@@ -22,6 +22,9 @@ export interface KafkaRecordSourceOptions {
  */
 export const DEFAULT_MAX_WAIT_MS = 250;
 
+/** Messages handed to the service at a time (see eachBatch). */
+const HANDOVER_SLICE = 256;
+
 /** Callbacks into the service; the source calls them, in order, from kafkajs's consumer loop. */
 export interface RecordSourceHandlers {
   /** A fetched batch of one partition, in offset order. Must not throw; per-record failures are values. */
@@ -104,13 +107,19 @@ export class KafkaRecordSource {
       partitionsConsumedConcurrently: 1,
       eachBatch: async (payload: EachBatchPayload) => {
         const { batch } = payload;
-        if (batch.messages.length === 0) return;
-        handlers.onMessages(batch.messages.map((m) => ({
-          topic: batch.topic, partition: batch.partition, offset: m.offset,
-          key: m.key, value: m.value, timestamp: m.timestamp,
-        })));
-        payload.resolveOffset(batch.lastOffset());
-        await payload.heartbeat();
+        // Handed over in slices with a turn of the event loop between them: training runs inside onMessages,
+        // and the producer needs the loop to send earlier predictions meanwhile (otherwise a whole fetch
+        // trains first and its predictions all queue up behind it).
+        for (let i = 0; i < batch.messages.length; i += HANDOVER_SLICE) {
+          const slice = batch.messages.slice(i, i + HANDOVER_SLICE);
+          handlers.onMessages(slice.map((m) => ({
+            topic: batch.topic, partition: batch.partition, offset: m.offset,
+            key: m.key, value: m.value, timestamp: m.timestamp,
+          })));
+          payload.resolveOffset(slice[slice.length - 1].offset);
+          await payload.heartbeat();
+          if (i + HANDOVER_SLICE < batch.messages.length) await new Promise((r) => setImmediate(r));
+        }
       },
     });
   }
