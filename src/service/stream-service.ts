@@ -711,7 +711,7 @@ export class StreamService {
     this.lastCheckpointMs = Date.now();
     try {
       await this.acknowledged(seq);
-      this.evicted.sync(); // the spill entries the checkpoint refers to are durable before it is
+      await this.evicted.sync(); // the spill entries the checkpoint refers to are durable before it is
       const written = await store.own.write(files, meta);
       for (const [tp, o] of offsets) this.checkpointed.set(tp, o);
       await this.compactSpill();

@@ -24,14 +24,14 @@ describe('EvictedKeyStore', () => {
     s.close();
   });
 
-  it('a restart cuts the file back to the checkpoint and restores its entries; later appends are gone', () => {
+  it('a restart cuts the file back to the checkpoint and restores its entries; later appends are gone', async () => {
     const path = join(dir, 'b', 'evicted-1.log');
     const s = new EvictedKeyStore(path);
     s.put('k1', 't:0', data('k1', 5));
     s.put('k2', 't:0', data('k2', 6));
     const snap = s.snapshot();
     s.put('k3', 't:0', data('k3', 7)); // after the checkpoint
-    s.sync();
+    await s.sync();
     s.close();
     const r = new EvictedKeyStore(path, snap.bytes);
     assert.equal(statSync(path).size, snap.bytes);
@@ -42,11 +42,11 @@ describe('EvictedKeyStore', () => {
     r.close();
   });
 
-  it('entries of another instance are copied; released partitions leave the index', () => {
+  it('entries of another instance are copied; released partitions leave the index', async () => {
     const other = new EvictedKeyStore(join(dir, 'c', 'evicted-1.log'));
     other.put('a', 't:0', data('a', 3));
     other.put('b', 't:1', data('b', 4));
-    other.sync();
+    await other.sync();
     const released = other.release(new Set(['t:1']));
     assert.deepEqual(released.map((e) => e[0]), ['b']);
     assert.equal(other.has('b'), false);

@@ -1,4 +1,4 @@
-import { closeSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readSync, fstatSync, writeSync } from 'node:fs';
+import { closeSync, fsync, fsyncSync, ftruncateSync, mkdirSync, openSync, readSync, fstatSync, writeSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
 
 /** Where an evicted key's state lies in a spill file: [key, byte position, byte length, partition]. */
@@ -116,9 +116,14 @@ export class EvictedKeyStore {
     return out;
   }
 
-  /** Makes every append so far durable (before a checkpoint that refers to them is written). */
-  sync(): void {
-    fsyncSync(this.fd);
+  /**
+   * Makes every append so far durable (before a checkpoint that refers to them is written). Runs on the
+   * thread pool: flushing a large spill file can take seconds, and the event loop keeps training meanwhile
+   * (appends made during the flush belong to the next checkpoint).
+   */
+  sync(): Promise<void> {
+    const fd = this.fd;
+    return new Promise((resolve, reject) => fsync(fd, (e) => (e ? reject(e) : resolve())));
   }
 
   snapshot(): EvictedKeysSnapshot {
