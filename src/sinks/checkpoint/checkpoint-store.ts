@@ -147,7 +147,9 @@ function sha256(data: Buffer): string {
 async function writeDurably(path: string, data: Buffer): Promise<void> {
   const fh = await open(path, 'wx');
   try {
-    await fh.writeFile(data);
+    // Whole-buffer writes (usually one call), not writeFile's 512 KiB chunks: every chunk waits for a turn of
+    // the event loop, which training keeps busy, so a 100 MB file took minutes while the service was loaded.
+    for (let at = 0; at < data.length;) at += (await fh.write(data, at, data.length - at, at)).bytesWritten;
     await fh.sync();
   } finally {
     await fh.close();
