@@ -15,6 +15,7 @@ import { decodeMessages, type DecodedMessage } from '../pipeline/decode-messages
 import { OffsetTracker } from '../pipeline/offset-tracker';
 import { pairSteps } from '../pipeline/pair-steps';
 import { publishBatched, type Publication } from '../pipeline/publish-batched';
+import { InFlightGate } from '../pipeline/bound-in-flight';
 import { trainWindows } from '../pipeline/train-windows';
 import { EvictedKeyStore } from '../sinks/checkpoint/evicted-key-store';
 import { InstanceCheckpoints, type InstanceCheckpoint } from '../sinks/checkpoint/instance-checkpoints';
@@ -104,6 +105,8 @@ export class StreamService {
   /** Publications for the sink stage, and how many of their messages the broker has not acknowledged yet. */
   private readonly outbox$ = new Subject<Outgoing>();
   private unackedMessages = 0;
+  /** The in-flight bound (pipeline stage and acknowledgement path). */
+  private readonly gate: InFlightGate;
   private sink: Subscription | undefined;
   private inFlightSends = 0;
   private commitTimer: NodeJS.Timeout | undefined;
@@ -130,12 +133,15 @@ export class StreamService {
   private evicted!: EvictedKeyStore;
   /** Scratch buffer for encoding an evicted key's state (reused: eviction happens once per record at most). */
   private readonly spillWriter = new ByteWriter();
+  /** Buffers of the checkpoint's binary files, reused (checkpoints are written one at a time). */
+  private readonly checkpointWriters = { keys: new ByteWriter(1 << 20), evicted: new ByteWriter(1 << 16) };
   /** Keys in memory, least recently used first. */
   private readonly recency = new Map<string, true>();
   /** Assigned partitions whose state is being restored → lowest offset dropped meanwhile. */
   private readonly restoring = new Map<TopicPartitionKey, bigint | undefined>();
 
   constructor(private readonly config: ServiceConfig, private readonly events: ServiceEvents = {}) {
+    this.gate = this.buildGate();
     this.status = {
       recordsConsumed: 0, deadLetters: 0, stepsTrained: 0, windows: 0, predictionsPublished: 0, lossEma: undefined,
       k: config.truncation.k0, relBias: undefined, logBeta: undefined, activeKeys: 0, evictedKeys: 0, keysRestoredFromDisk: 0, pendingSteps: 0, paused: false, assigned: [], largestFetch: 0,
@@ -272,6 +278,7 @@ export class StreamService {
           else if (controller.nonFiniteNorms > before.nonFinite) this.events.nonFiniteNorms?.();
         }),
         map((report) => this.onWindow(report, spec.head)),
+        this.gate.bound(),
       ).subscribe({ next: () => undefined, error: (e) => { this.fail(e as Error); reject(e); }, complete: () => resolve() });
     });
   }
@@ -324,7 +331,6 @@ export class StreamService {
       for (const o of report.outcomes) if (o.source) this.tracker.done(o.source);
     });
     this.events.window?.(report);
-    this.applyBackpressure();
     this.skippedInARow = report.skipped ? this.skippedInARow + 1 : 0;
     const limit = this.config.training.rollbackAfterSkips;
     if (limit > 0 && this.skippedInARow >= limit && this.checkpoints && !this.rollingBack) {
@@ -431,20 +437,23 @@ export class StreamService {
     }
   }
 
+  /** The in-flight bound, checked from outside the stream (acknowledgements, flushes, fetches). */
   private applyBackpressure(): void {
-    const source = this.source;
-    if (!source) return;
-    const pending = this.parts.learner.pendingSteps;
-    const limit = this.config.output.maxBufferedRecords;
-    const windowsBehind = this.inFlightSends > this.config.output.maxInFlightWindows || this.unackedMessages > this.config.output.maxBufferedRecords;
-    if (!source.paused && (pending > limit || windowsBehind)) {
-      source.pause();
-      this.status.paused = true;
-    } else if (source.paused && pending <= limit / 2 && !windowsBehind) {
-      source.resume();
-      this.status.paused = false;
-    }
-    if (source.paused && !windowsBehind && pending > limit / 2 && this.parts.learner.readyKeys().length === 0) this.scheduleStallFlush();
+    this.gate.check();
+  }
+
+  private buildGate(): InFlightGate {
+    const o = this.config.output;
+    return new InFlightGate(
+      () => ({ pendingSteps: this.parts.learner.pendingSteps, unackedWindows: this.inFlightSends, unackedMessages: this.unackedMessages }),
+      { maxBufferedRecords: o.maxBufferedRecords, maxInFlightWindows: o.maxInFlightWindows },
+      () => this.source,
+      (paused, load) => {
+        this.status.paused = paused;
+        const sendsBehind = load.unackedWindows > o.maxInFlightWindows || load.unackedMessages > o.maxBufferedRecords;
+        if (paused && !sendsBehind && load.pendingSteps > o.maxBufferedRecords / 2 && this.parts.learner.readyKeys().length === 0) this.scheduleStallFlush();
+      },
+    );
   }
 
   private stallFlush: NodeJS.Immediate | undefined;
@@ -458,6 +467,7 @@ export class StreamService {
     if (learner.pendingSteps === 0 || learner.readyKeys().length > 0) return;
     try {
       for (const report of learner.flush()) this.onWindow(report, this.parts.spec.head);
+      this.applyBackpressure();
     } catch (e) {
       this.fail(e as Error);
     }
@@ -481,6 +491,7 @@ export class StreamService {
         .map((k) => k.key);
       try {
         for (const report of learner.flush(keys)) this.onWindow(report, this.parts.spec.head);
+        this.applyBackpressure();
       } catch (e) {
         this.fail(e as Error);
       }
@@ -699,7 +710,7 @@ export class StreamService {
 
   private async writeCheckpoint(store: InstanceCheckpoints, reason: string, also: readonly TopicPartitionKey[]): Promise<boolean> {
     const started = performance.now();
-    const files = captureServiceState(this.stateParts(), { recency: [...this.recency.keys()], evicted: this.evicted.snapshot() });
+    const files = captureServiceState(this.stateParts(), { recency: [...this.recency.keys()], evicted: this.evicted.snapshot() }, this.checkpointWriters);
     const offsets = this.tracker.consumedUpTo();
     const meta: ServiceCheckpointMeta = {
       // At shutdown this instance releases everything; at revocation the assignment is already the new one.
