@@ -6,17 +6,20 @@ import type { OnlineLearnerGlobals } from '../learner/online/online-learner';
 import type { OptimizerSnapshot } from '../learner/optim/optimizer';
 import type { AnomalyScorer } from '../learner/stats/anomaly-scorer';
 import type { TruncationSnapshot } from '../learner/truncation/truncation-estimator';
-import type { EvictedKeysSnapshot } from '../sinks/checkpoint/evicted-key-store';
+import type { EvictedEntry, EvictedKeysSnapshot } from '../sinks/checkpoint/evicted-key-store';
 import type { RngSnapshot } from '../util/rng';
 import type { TopicPartitionKey } from '../source/kafka/topic-partition';
 import type { LearnerParts } from './build-learner';
 import { decodeKeyStates, encodeKeyStates } from './key-state-codec';
+import { ByteReader, ByteWriter } from '../util/binary-io';
 
 /** Files of a service checkpoint (see {@link captureServiceState}). */
 export const PARAMS_FILE = 'params.safetensors';
 export const STATE_FILE = 'state.json';
 /** Every key's state in the binary form of key-state-codec (format version 2; version 1 kept them in state.json). */
 export const KEYS_FILE = 'keys.bin';
+/** The spill index (evicted keys' positions), binary: u32 count, then per entry str key, f64 position, u32 bytes, str partition. */
+export const EVICTED_FILE = 'evicted.bin';
 
 /** One sequence key's complete state: where it comes from, its history and hidden states, pairing, scoring. */
 export interface KeyState {
@@ -63,7 +66,9 @@ export interface ServiceStateParts {
  * ready and LRU order, spill index). Taken at one instant, so the files agree with each other and with the
  * consumed offsets recorded beside them.
  */
-export function captureServiceState(parts: ServiceStateParts, extra: Pick<ServiceStateData, 'recency' | 'evicted'> = {}): Map<string, Buffer> {
+export function captureServiceState(parts: ServiceStateParts, extra: Pick<ServiceStateData, 'recency' | 'evicted'> = {},
+  /** Reused between checkpoints (the previous checkpoint's files must be written by then). */
+  writers: { keys: ByteWriter; evicted: ByteWriter } = { keys: new ByteWriter(1 << 20), evicted: new ByteWriter(1 << 16) }): Map<string, Buffer> {
   const p = parts.learner;
   const names = new Set([...p.learner.keyNames(), ...parts.keyPartition.keys()]);
   function* keyStates(): Generator<KeyState> {
@@ -72,7 +77,9 @@ export function captureServiceState(parts: ServiceStateParts, extra: Pick<Servic
       if (state) yield state;
     }
   }
-  const keys = encodeKeyStates(keyStates());
+  writers.keys.reset();
+  const keys = encodeKeyStates(keyStates(), writers.keys);
+  const { evicted, ...rest } = extra;
   const data: Omit<ServiceStateData, 'keys'> = {
     version: 2,
     learner: p.learner.globals(),
@@ -81,12 +88,14 @@ export function captureServiceState(parts: ServiceStateParts, extra: Pick<Servic
     optimizer: p.optimizer.snapshot(),
     rng: p.rng.snapshot(),
     ready: p.learner.readyKeys(),
-    ...extra,
+    ...rest,
+    ...(evicted ? { evicted: { file: evicted.file, bytes: evicted.bytes, entries: [] } } : {}),
   };
   return new Map([
     [PARAMS_FILE, encodeSafetensors(p.params)],
     [STATE_FILE, Buffer.from(JSON.stringify(data))],
     [KEYS_FILE, keys],
+    ...(evicted ? [[EVICTED_FILE, encodeEvicted(evicted.entries, writers.evicted)] as [string, Buffer]] : []),
   ]);
 }
 
@@ -152,7 +161,9 @@ export function readServiceState(files: ReadonlyMap<string, Buffer>, parts: Serv
     if (!keyBytes) throw new Error(`checkpoint ${where} lacks ${KEYS_FILE}`);
     keys = decodeKeyStates(keyBytes, `checkpoint ${where}: ${KEYS_FILE}`);
   }
-  return { params, data: { ...json, keys: keys! } };
+  const evictedBytes = files.get(EVICTED_FILE);
+  const evicted = evictedBytes && json.evicted ? { ...json.evicted, entries: decodeEvicted(evictedBytes, `checkpoint ${where}: ${EVICTED_FILE}`) } : json.evicted;
+  return { params, data: { ...json, keys: keys!, ...(evicted ? { evicted } : {}) } };
 }
 
 /**
@@ -179,4 +190,24 @@ export function restoreKeys(state: ServiceState, parts: ServiceStateParts, parti
   const chosen = state.data.keys.filter((k) => partitions.has(k.partition));
   adoptKeyStates(parts, chosen, state.data.ready);
   return chosen.length;
+}
+
+function encodeEvicted(entries: readonly EvictedEntry[], w: ByteWriter): Buffer {
+  w.reset();
+  w.u32(entries.length);
+  for (const [key, pos, bytes, partition] of entries) {
+    w.str(key);
+    w.f64(pos);
+    w.u32(bytes);
+    w.str(partition);
+  }
+  return w.bytes();
+}
+
+function decodeEvicted(bytes: Buffer, what: string): EvictedEntry[] {
+  const r = new ByteReader(bytes, what);
+  const out: EvictedEntry[] = new Array(r.u32());
+  for (let i = 0; i < out.length; i++) out[i] = [r.str(), r.f64(), r.u32(), r.str()];
+  if (!r.done) throw new RangeError(`${what}: bytes after the last entry`);
+  return out;
 }
