@@ -111,6 +111,9 @@ export class KafkaRecordSource {
         // and the producer needs the loop to send earlier predictions meanwhile (otherwise a whole fetch
         // trains first and its predictions all queue up behind it).
         for (let i = 0; i < batch.messages.length; i += HANDOVER_SLICE) {
+          // A seek since the fetch (e.g. to a restored checkpoint's offset) makes the rest of the batch stale:
+          // the consumer fetches again from the new position.
+          if (payload.isStale() || !payload.isRunning()) break;
           const slice = batch.messages.slice(i, i + HANDOVER_SLICE);
           handlers.onMessages(slice.map((m) => ({
             topic: batch.topic, partition: batch.partition, offset: m.offset,
