@@ -449,7 +449,7 @@ export const configSpec: ConfigSpec = {
     maxInFlightWindows: { type: 'integer', min: 1, doc: 'Trained windows whose predictions the broker has not acknowledged yet, before partitions are paused (backpressure). Each pause costs up to one fetch wait (250 ms), so keep it well above the windows one fetch yields.' },
     maxBufferedRecords: {
       type: 'integer', min: 1,
-      doc: 'Records buffered (decoded, not yet trained) before partitions are paused; ≥ training.batchStreams.',
+      doc: 'Records buffered (decoded, not yet trained), and messages not yet acknowledged by the broker, before partitions are paused; ≥ training.batchStreams.',
     },
   },
   metrics: {
