@@ -67,4 +67,32 @@ describe('EvictedKeyStore', () => {
     for (let k = 0; k < 20; k++) assert.deepEqual(s.take(`k${k}`), data(`k${k}`, 180 + k));
     s.close();
   });
+
+  it('compaction across its 8 MB read and write windows, with an entry larger than a window', () => {
+    const s = new EvictedKeyStore(join(dir, 'f', 'evicted-1.log'));
+    const blob = (key: string, n: number, size: number): Buffer => {
+      const b = Buffer.alloc(size);
+      for (let i = 0; i < size; i += 4) b.writeUInt32LE((n * 2654435761 + i) >>> 0, i);
+      return Buffer.concat([Buffer.from(key), b]);
+    };
+    const expect = new Map<string, Buffer>();
+    for (let i = 0; i < 6000; i++) {
+      const key = `k${i % 3000}`;
+      const b = blob(key, i, 4096 + 4 * (i % 1500));
+      s.put(key, 't:0', b);
+      expect.set(key, b);
+      if (i === 2999) {
+        const big = blob('big', 7, 9 * 1024 * 1024);
+        s.put('big', 't:1', big);
+        expect.set('big', big);
+      }
+    }
+    s.compactInto(join(dir, 'f', 'evicted-2.log'));
+    assert.equal(s.wasted, 0);
+    let live = 0;
+    for (const b of expect.values()) live += b.length;
+    assert.equal(s.bytes, live);
+    for (const [key, b] of expect) assert.ok(s.take(key)!.equals(b), key);
+    s.close();
+  });
 });

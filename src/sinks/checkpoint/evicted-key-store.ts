@@ -1,6 +1,9 @@
 import { closeSync, fsync, fsyncSync, ftruncateSync, mkdirSync, openSync, readSync, fstatSync, writeSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
 
+/** Read and write size of a compaction. */
+const COMPACTION_CHUNK = 8 * 1024 * 1024;
+
 /** Where an evicted key's state lies in a spill file: [key, byte position, byte length, partition]. */
 export type EvictedEntry = [key: string, pos: number, bytes: number, partition: string];
 
@@ -76,24 +79,53 @@ export class EvictedKeyStore {
    */
   compactInto(path: string): void {
     const fd = openSync(path, 'w+');
-    let length = 0;
+    // Live entries in file order, read and written through 8 MB windows: a few hundred system calls for a
+    // file of a million entries instead of two per entry (this runs on the event loop).
+    const live = [...this.index].sort((a, b) => a[1].pos - b[1].pos);
+    const window = Buffer.allocUnsafe(COMPACTION_CHUNK);
+    let windowStart = 0;
+    let windowLength = 0;
+    const out = Buffer.allocUnsafe(COMPACTION_CHUNK);
+    let outLength = 0;
+    let flushed = 0;
+    const flush = (): void => {
+      let w = 0;
+      while (w < outLength) w += writeSync(fd, out, w, outLength - w, flushed + w);
+      flushed += outLength;
+      outLength = 0;
+    };
     const moved = new Map<string, { pos: number; bytes: number; partition: string }>();
-    for (const [key, e] of this.index) {
-      const data = this.readAt(this.fd, e.pos, e.bytes, this.path);
-      let written = 0;
-      while (written < data.length) written += writeSync(fd, data, written, data.length - written, length + written);
-      moved.set(key, { pos: length, bytes: e.bytes, partition: e.partition });
-      length += data.length;
+    for (const [key, e] of live) {
+      if (e.bytes > COMPACTION_CHUNK) {
+        flush();
+        const data = this.readAt(this.fd, e.pos, e.bytes, this.path);
+        let w = 0;
+        while (w < data.length) w += writeSync(fd, data, w, data.length - w, flushed + w);
+        moved.set(key, { pos: flushed, bytes: e.bytes, partition: e.partition });
+        flushed += data.length;
+        continue;
+      }
+      if (e.pos < windowStart || e.pos + e.bytes > windowStart + windowLength) {
+        windowStart = e.pos;
+        windowLength = Math.min(COMPACTION_CHUNK, this.length - e.pos);
+        fill(this.fd, window.subarray(0, windowLength), windowStart, this.path);
+      }
+      if (outLength + e.bytes > COMPACTION_CHUNK) flush();
+      window.copy(out, outLength, e.pos - windowStart, e.pos - windowStart + e.bytes);
+      moved.set(key, { pos: flushed + outLength, bytes: e.bytes, partition: e.partition });
+      outLength += e.bytes;
     }
+    flush();
     fsyncSync(fd);
     closeSync(this.fd);
     this.fd = fd;
     this.path = path;
-    this.length = length;
-    this.live = length;
+    this.length = flushed;
+    this.live = flushed;
     this.index.clear();
     for (const [k, e] of moved) this.index.set(k, e);
   }
+
 
   /** Removes and returns a key's state (undefined if it was not evicted): a view valid until the next call on this store. */
   take(key: string): Buffer | undefined {
