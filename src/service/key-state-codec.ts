@@ -1,4 +1,4 @@
-import type { KeyHistorySnapshot, SerializedStep } from '../learner/online/key-history';
+import { KeyHistory, type KeyHistorySnapshot, type SerializedStep } from '../learner/online/key-history';
 import { ByteReader, ByteWriter } from '../util/binary-io';
 import type { KeyState } from './service-state';
 
@@ -19,13 +19,19 @@ const HAS_HISTORY = 1;
 const HAS_PENDING = 2;
 const HAS_SCORE = 4;
 
+/** A key's state as captured from memory: its history is the live one, encoded without a snapshot. */
+export interface LiveKeyState extends Omit<KeyState, 'history'> {
+  readonly history?: KeyHistory;
+}
+
 /** Appends the encoding of `state` to `w`. */
-export function encodeKeyState(state: KeyState, w: ByteWriter): void {
+export function encodeKeyState(state: KeyState | LiveKeyState, w: ByteWriter): void {
   w.u8(VERSION);
   w.str(state.key);
   w.str(state.partition);
   w.u8((state.history ? HAS_HISTORY : 0) | (state.pendingX !== undefined ? HAS_PENDING : 0) | (state.score ? HAS_SCORE : 0));
-  if (state.history) encodeHistory(state.history, w);
+  if (state.history instanceof KeyHistory) state.history.encodeTo(w);
+  else if (state.history) encodeHistory(state.history, w);
   if (state.pendingX !== undefined) encodeValue(state.pendingX, w);
   if (state.score) for (const v of state.score) w.f64(v);
 }
@@ -44,7 +50,7 @@ export function decodeKeyState(r: ByteReader): KeyState {
 }
 
 /** A list of key states: u32 count, then per state u32 length and its encoding. */
-export function encodeKeyStates(states: Iterable<KeyState>, w: ByteWriter = new ByteWriter(1 << 20)): Buffer {
+export function encodeKeyStates(states: Iterable<KeyState | LiveKeyState>, w: ByteWriter = new ByteWriter(1 << 20)): Buffer {
   const countAt = w.length;
   w.u32(0);
   let n = 0;

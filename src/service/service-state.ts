@@ -10,7 +10,7 @@ import type { EvictedEntry, EvictedKeysSnapshot } from '../sinks/checkpoint/evic
 import type { RngSnapshot } from '../util/rng';
 import type { TopicPartitionKey } from '../source/kafka/topic-partition';
 import type { LearnerParts } from './build-learner';
-import { decodeKeyStates, encodeKeyStates } from './key-state-codec';
+import { decodeKeyStates, encodeKeyStates, type LiveKeyState } from './key-state-codec';
 import { ByteReader, ByteWriter } from '../util/binary-io';
 
 /** Files of a service checkpoint (see {@link captureServiceState}). */
@@ -71,7 +71,7 @@ export function captureServiceState(parts: ServiceStateParts, extra: Pick<Servic
   writers: { keys: ByteWriter; evicted: ByteWriter } = { keys: new ByteWriter(1 << 20), evicted: new ByteWriter(1 << 16) }): Map<string, Buffer> {
   const p = parts.learner;
   const names = new Set([...p.learner.keyNames(), ...parts.keyPartition.keys()]);
-  function* keyStates(): Generator<KeyState> {
+  function* keyStates(): Generator<LiveKeyState> {
     for (const key of names) {
       const state = captureKeyState(parts, key);
       if (state) yield state;
@@ -99,11 +99,11 @@ export function captureServiceState(parts: ServiceStateParts, extra: Pick<Servic
   ]);
 }
 
-/** One key's whole state (undefined for a key this instance does not hold). */
-export function captureKeyState(parts: ServiceStateParts, key: string): KeyState | undefined {
+/** One key's whole state, its history the live one (undefined for a key this instance does not hold); encode it before anything changes. */
+export function captureKeyState(parts: ServiceStateParts, key: string): LiveKeyState | undefined {
   const partition = parts.keyPartition.get(key);
   if (partition === undefined) return undefined;
-  const history = parts.learner.learner.snapshotKey(key);
+  const history = parts.learner.learner.history(key);
   const x = parts.pairer.pending(key);
   const score = parts.scorer.get(key);
   return {

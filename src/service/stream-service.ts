@@ -30,7 +30,7 @@ import { buildLearner, type LearnerParts } from './build-learner';
 import { deriveSpecs } from './derive-specs';
 import type { ServiceEvents } from './service-events';
 import {
-  adoptKeyStates, captureKeyState, captureServiceState, forgetKey, readServiceState, restoreGlobals, restoreKeys,
+  adoptKeyStates, captureKeyState, captureServiceState, forgetKey, readServiceState, restoreGlobals, restoreKeys, EVICTED_FILE, KEYS_FILE,
   type ServiceStateParts,
 } from './service-state';
 import { decodeKeyState, encodeKeyState } from './key-state-codec';
@@ -133,8 +133,8 @@ export class StreamService {
   private evicted!: EvictedKeyStore;
   /** Scratch buffer for encoding an evicted key's state (reused: eviction happens once per record at most). */
   private readonly spillWriter = new ByteWriter();
-  /** Buffers of the checkpoint's binary files, reused (checkpoints are written one at a time). */
-  private readonly checkpointWriters = { keys: new ByteWriter(1 << 20), evicted: new ByteWriter(1 << 16) };
+  /** Sizes of the last checkpoint's binary files: the next one's buffers start that large (one allocation each, freed after the write). */
+  private readonly checkpointSizes = { keys: 1 << 20, evicted: 1 << 16 };
   /** Keys in memory, least recently used first. */
   private readonly recency = new Map<string, true>();
   /** Assigned partitions whose state is being restored → lowest offset dropped meanwhile. */
@@ -710,7 +710,11 @@ export class StreamService {
 
   private async writeCheckpoint(store: InstanceCheckpoints, reason: string, also: readonly TopicPartitionKey[]): Promise<boolean> {
     const started = performance.now();
-    const files = captureServiceState(this.stateParts(), { recency: [...this.recency.keys()], evicted: this.evicted.snapshot() }, this.checkpointWriters);
+    const sizes = this.checkpointSizes;
+    const writers = { keys: new ByteWriter(Math.ceil(sizes.keys * 1.05) + 4096), evicted: new ByteWriter(Math.ceil(sizes.evicted * 1.05) + 4096) };
+    const files = captureServiceState(this.stateParts(), { recency: [...this.recency.keys()], evicted: this.evicted.snapshot() }, writers);
+    sizes.keys = files.get(KEYS_FILE)?.length ?? sizes.keys;
+    sizes.evicted = files.get(EVICTED_FILE)?.length ?? sizes.evicted;
     const offsets = this.tracker.consumedUpTo();
     const meta: ServiceCheckpointMeta = {
       // At shutdown this instance releases everything; at revocation the assignment is already the new one.

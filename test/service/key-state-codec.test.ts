@@ -12,6 +12,10 @@ const dense: ModelSpec = { cell: 'gru', layers: 1, inputSize: 3, inputKind: 'den
 
 /** A key's state as the service captures it: a history past its ring (so it wrapped), queued steps, snapshots. */
 function keyState(spec: ModelSpec, key: string, seed: number): KeyState {
+  return liveAndSnapshot(spec, key, seed).state;
+}
+
+function liveAndSnapshot(spec: ModelSpec, key: string, seed: number): { state: KeyState; live: KeyHistory } {
   const rng = createRng(seed);
   const h = new KeyHistory(key, spec, 12);
   const value = (n: number, tokenKind: boolean): number | Float32Array =>
@@ -31,9 +35,12 @@ function keyState(spec: ModelSpec, key: string, seed: number): KeyState {
   const snap = h.snapshot();
   assert.ok(snap.queued.length > 0 && snap.steps.length === 12 && snap.snapshots.length > 1, 'the fixture covers queued steps and snapshots');
   return {
-    key, partition: 'in-a:2', history: snap,
-    pendingX: spec.inputKind === 'tokens' ? 5 : [0.1, -2.5e-8, 3.4e38].map(Math.fround),
-    score: [0.1234567890123, 1e-300, 17],
+    live: h,
+    state: {
+      key, partition: 'in-a:2', history: snap,
+      pendingX: spec.inputKind === 'tokens' ? 5 : [0.1, -2.5e-8, 3.4e38].map(Math.fround),
+      score: [0.1234567890123, 1e-300, 17],
+    },
   };
 }
 
@@ -73,4 +80,17 @@ test('truncated or damaged bytes are an error naming the file, never a wrong sta
   const wrongVersion = Buffer.from(bytes);
   wrongVersion[8] = 9; // first state's version byte (after the count and its length)
   assert.throws(() => decodeKeyStates(wrongVersion, 'ckpt/keys.bin'), /unknown format version 9/);
+});
+
+test('encoding a live history writes the same bytes as encoding its snapshot (also empty and queue-only histories)', () => {
+  const cases: Array<{ state: KeyState; live: KeyHistory }> = [liveAndSnapshot(tokens, 'a', 5), liveAndSnapshot(dense, 'b', 6)];
+  const empty = new KeyHistory('e', dense, 12);
+  cases.push({ live: empty, state: { key: 'e', partition: 'p:0', history: empty.snapshot() } });
+  for (const { state, live } of cases) {
+    const a = new ByteWriter();
+    encodeKeyState(state, a);
+    const b = new ByteWriter();
+    encodeKeyState({ ...state, history: live }, b);
+    assert.ok(Buffer.compare(a.bytes(), b.bytes()) === 0, `key ${state.key}`);
+  }
 });
