@@ -3,7 +3,7 @@
  * against the learner alone on the same steps, in the same run. Goal: ratio ≥ 0.9 (the pipeline must not
  * be the bottleneck).
  *
- *   npm run bench:pipeline [-- --quick] [-- --only NAME-SUBSTRING] [-- --json out/bench-pipeline.json]
+ *   npm run bench:pipeline [-- --quick] [-- --only NAME-SUBSTRING] [-- --engine ts|tfjs-node|tfjs-wasm] [-- --json out/bench-pipeline.json]
  *
  * Records are produced before timing starts; the pipeline is timed from its first consumed record to the
  * broker's acknowledgement of the last prediction. The learner alone observes the same steps and trains
@@ -39,6 +39,7 @@ function serviceConfig(c: PipelineConfig, topic: string): ServiceConfig {
       `--model.hiddenSize=${c.hidden}`, '--training.scheme=classic', `--training.batchStreams=${c.batch}`,
       '--truncation.mode=fixed', `--truncation.k0=${c.k}`, `--truncation.kMax=${Math.max(100, c.k)}`, '--training.flushAfterMs=200',
       // output.* and the rest at their defaults: the benchmark measures the service as it ships.
+      ...(arg('--engine') ? [`--training.engine=${arg('--engine')}`] : []),
     ],
     env: {}, cwd: process.cwd(),
   });
