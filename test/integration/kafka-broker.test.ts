@@ -129,7 +129,19 @@ describe('local Kafka broker (in-process helper)', { timeout: 300_000 }, () => {
     try {
       const ends = await admin.fetchTopicOffsets(TOPIC);
       assert.deepEqual(ends.map((o) => [o.partition, o.high]).sort(), [...expected.keys()].map((p) => [p, String(PER_PARTITION)]));
-      const [committed] = await admin.fetchOffsets({ groupId: 'group-before-restart', topics: [TOPIC] });
+      // Right after a restart the group coordinator may still be loading its log (a retriable error, like
+      // any client sees): retry that for a while, as kafkajs's consumer does.
+      const fetchCommitted = async () => {
+        for (let attempt = 0; ; attempt++) {
+          try {
+            return await admin.fetchOffsets({ groupId: 'group-before-restart', topics: [TOPIC] });
+          } catch (e) {
+            if (!(e as { retriable?: boolean }).retriable || attempt >= 60) throw e;
+            await new Promise((r) => setTimeout(r, 500));
+          }
+        }
+      };
+      const [committed] = await fetchCommitted();
       assert.deepEqual(committed?.partitions.map((o) => [o.partition, o.offset]).sort(),
         [...expected.keys()].map((p) => [p, String(PER_PARTITION)]));
     } finally {
