@@ -3,7 +3,10 @@
  * against the learner alone on the same steps, in the same run. Goal: ratio ≥ 0.9 (the pipeline must not
  * be the bottleneck).
  *
- *   npm run bench:pipeline [-- --quick] [-- --only NAME-SUBSTRING] [-- --engine ts|tfjs-node|tfjs-wasm] [-- --json out/bench-pipeline.json]
+ *   npm run bench:pipeline [-- --quick] [-- --only NAME-SUBSTRING] [-- --engine ts|tfjs-node|tfjs-wasm] [-- --scale N] [-- --json out/bench-pipeline.json]
+ *
+ * --scale N multiplies the steps per key (longer runs amortise the fixed latency of the first fetch and the
+ * last acknowledgement, which the default sizes include).
  *
  * Records are produced before timing starts; the pipeline is timed from its first consumed record to the
  * broker's acknowledgement of the last prediction. The learner alone observes the same steps and trains
@@ -116,9 +119,11 @@ function arg(name: string): string | undefined {
 
 async function main(): Promise<void> {
   const quick = process.argv.includes('--quick');
+  const scale = Number(arg('--scale') ?? '1');
+  if (!Number.isInteger(scale) || scale < 1) throw new Error('--scale must be a positive integer');
   const configs: PipelineConfig[] = [
-    { name: 'stream 1x64 B=1 K=32', hidden: 64, batch: 1, k: 32, stepsPerKey: quick ? 640 : 6400 },
-    { name: 'stream 1x128 B=16 K=32', hidden: 128, batch: 16, k: 32, stepsPerKey: quick ? 128 : 1280 },
+    { name: 'stream 1x64 B=1 K=32', hidden: 64, batch: 1, k: 32, stepsPerKey: (quick ? 640 : 6400) * scale },
+    { name: 'stream 1x128 B=16 K=32', hidden: 128, batch: 16, k: 32, stepsPerKey: (quick ? 128 : 1280) * scale },
   ];
   const only = arg('--only');
   const chosen = only ? configs.filter((c) => c.name.includes(only)) : configs;
