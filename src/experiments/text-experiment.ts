@@ -13,6 +13,8 @@ export interface TextExperimentOptions {
   readonly epochs?: number;
   /** Use only the first N characters of the file (before the 90/5/5 split). */
   readonly maxChars?: number;
+  /** Parallel streams (the batch B); the profile's when absent. */
+  readonly streams?: number;
   readonly engine?: EngineName | 'auto';
   /** 'sgd' (default): the paper's SGD, γ0 = 1·√K; 'adam': Adam, learning rate 2e-3 at every K. */
   readonly optimizer?: 'sgd' | 'adam';
@@ -38,7 +40,8 @@ export function textExperiment(options: TextExperimentOptions): ExperimentPlan {
   let text = readFileSync(options.file, 'utf8');
   const maxChars = options.maxChars ?? p.maxChars;
   if (text.length > maxChars) text = text.slice(0, maxChars);
-  const corpus = charCorpus(text, p.streams);
+  const streams = options.streams ?? p.streams;
+  const corpus = charCorpus(text, streams);
   const epochs = options.epochs ?? p.epochs;
   const seedCount = options.seeds ?? p.seeds;
   const spec: ModelSpec = {
@@ -48,7 +51,7 @@ export function textExperiment(options: TextExperimentOptions): ExperimentPlan {
   const stepsPerEpoch = corpus.train.inputs[0].length;
   const notes = [
     `data: ${options.file}, first ${text.length} characters, vocabulary ${corpus.vocabulary.length}; contiguous 90/5/5 split ` +
-      `(${corpus.sizes.train}/${corpus.sizes.valid}/${corpus.sizes.test} characters), ${p.streams} streams ` +
+      `(${corpus.sizes.train}/${corpus.sizes.valid}/${corpus.sizes.test} characters), ${streams} streams ` +
       `(${stepsPerEpoch} training steps per stream per epoch)`,
     `model: linear ${spec.inputSize}→${p.embed} encoder, 1-layer LSTM ${p.hidden}, linear ${p.hidden}→${spec.outputSize}, ` +
       `cross-entropy; init 'paper'; no dropout, untied (the paper: word-level, LSTM 900/512, tied, dropout 0.2)`,
@@ -68,7 +71,7 @@ export function textExperiment(options: TextExperimentOptions): ExperimentPlan {
       ...(adam ? { optimizer: 'adam', learningRate: 2e-3, lrScaling: 'none' } : { optimizer: 'sgd', learningRate: 1.0, lrScaling: 'sqrt' }),
       truncation: { window: p.window, tau: p.tau, kMin: p.kMin, kMax: p.kMax, repeats: p.repeats, method: 'ols' },
       diagnosticEverySteps: Math.max(1, Math.round(p.diagEvery * stepsPerEpoch)), diagnoseAtStart: true,
-      diagnosticStreams: p.streams, metric: 'bpc', evalChunkSteps: 100,
+      diagnosticStreams: streams, metric: 'bpc', evalChunkSteps: 100,
     },
     data: { train: corpus.train, valid: corpus.valid, test: corpus.test },
     methods: methodGrid(p.fixedKs, p.deltas, p.k0),

@@ -5,10 +5,11 @@ import type { ExperimentPlan } from '../../experiments/experiment-plan';
 
 const USAGE = `usage:
   tbptt-stream experiment copy [--variable] [--quick] [--seeds N] [--epochs N] [--methods LIST] [--out DIR] [--engine NAME]
-  tbptt-stream experiment text --file PATH [--quick] [--seeds N] [--epochs N] [--methods LIST] [--optimizer sgd|adam] [--max-chars N] [--out DIR] [--engine NAME]
+  tbptt-stream experiment text --file PATH [--quick] [--seeds N] [--epochs N] [--methods LIST] [--optimizer sgd|adam] [--max-chars N] [--streams N] [--out DIR] [--engine NAME]
 engines: auto (default), ts, tfjs-node, tfjs-wasm. --methods runs a subset of the grid, e.g. "K=10,delta=0.1"
 (labels as in the report; "delta=" or "d=" may stand for "δ="). --optimizer adam (text only) trains with Adam at
-learning rate 2e-3 instead of the paper's SGD γ0·√K. Progress goes to stderr; the output directory
+learning rate 2e-3 instead of the paper's SGD γ0·√K. --streams N (text only) cuts the
+training text into N parallel streams (the batch) instead of the profile's. Progress goes to stderr; the output directory
 (default out/experiments/<name>-<timestamp>) gets per-run CSVs, SVG plots and report.md.`;
 
 const ENGINES = ['auto', 'ts', 'tfjs-node', 'tfjs-wasm'];
@@ -21,6 +22,7 @@ export interface ExperimentArgs {
   readonly seeds?: number;
   readonly epochs?: number;
   readonly maxChars?: number;
+  readonly streams?: number;
   readonly out?: string;
   readonly file?: string;
   readonly engine: EngineName | 'auto';
@@ -34,12 +36,12 @@ export function parseExperimentArgs(args: readonly string[]): ExperimentArgs {
   const [sub, ...rest] = args;
   if (sub !== 'copy' && sub !== 'text') throw new Error(`unknown experiment ${JSON.stringify(sub ?? '')}: expected "copy" or "text"`);
   const flags: Record<string, string | true> = {};
-  const valued = ['--seeds', '--epochs', '--out', '--engine', '--file', '--max-chars', '--methods', '--optimizer'];
+  const valued = ['--seeds', '--epochs', '--out', '--engine', '--file', '--max-chars', '--methods', '--optimizer', '--streams'];
   const bools = sub === 'copy' ? ['--variable', '--quick'] : ['--quick'];
   for (let i = 0; i < rest.length; i++) {
     const a = rest[i];
     if (bools.includes(a)) flags[a] = true;
-    else if (valued.includes(a) && !(sub === 'copy' && (a === '--file' || a === '--max-chars' || a === '--optimizer'))) {
+    else if (valued.includes(a) && !(sub === 'copy' && (a === '--file' || a === '--max-chars' || a === '--optimizer' || a === '--streams'))) {
       if (i + 1 >= rest.length) throw new Error(`${a} needs a value`);
       flags[a] = rest[++i];
     } else throw new Error(`unknown option ${JSON.stringify(a)} for experiment ${sub}`);
@@ -58,7 +60,7 @@ export function parseExperimentArgs(args: readonly string[]): ExperimentArgs {
   if (sub === 'text' && typeof flags['--file'] !== 'string') throw new Error('experiment text needs --file PATH (a text file)');
   return {
     sub, variable: flags['--variable'] === true, quick: flags['--quick'] === true, seeds: int('--seeds'),
-    epochs: int('--epochs'), maxChars: int('--max-chars'), out: flags['--out'] as string | undefined,
+    epochs: int('--epochs'), maxChars: int('--max-chars'), streams: int('--streams'), out: flags['--out'] as string | undefined,
     file: flags['--file'] as string | undefined, engine: engine as EngineName | 'auto',
     ...(optimizer ? { optimizer } : {}),
     methods: typeof flags['--methods'] === 'string' ? methodLabels(flags['--methods']) : undefined,
@@ -90,7 +92,7 @@ async function buildPlan(a: ExperimentArgs): Promise<ExperimentPlan> {
     return copyExperiment({ variable: a.variable, quick: a.quick, seeds: a.seeds, epochs: a.epochs, engine: a.engine });
   }
   const { textExperiment } = await import('../../experiments/text-experiment');
-  return textExperiment({ file: a.file as string, quick: a.quick, seeds: a.seeds, epochs: a.epochs, maxChars: a.maxChars, engine: a.engine, optimizer: a.optimizer });
+  return textExperiment({ file: a.file as string, quick: a.quick, seeds: a.seeds, epochs: a.epochs, maxChars: a.maxChars, streams: a.streams, engine: a.engine, optimizer: a.optimizer });
 }
 
 /** `tbptt-stream experiment copy|text`: the paper's reproductions (issue 3, deliverable 4). */
