@@ -37,6 +37,7 @@ export async function buildLearner(config: ServiceConfig, spec: ModelSpec, now: 
   const learner = new OnlineLearner({
     spec, engine, params, optimizer, scheme: t.scheme, k: tr.k0, learningRate: t.learningRate, lrScaling: t.lrScaling,
     clipNorm: t.clipNorm, maxGradNorm: t.maxGradNorm, historySteps: config.state.historySteps,
+    maxStreams: t.batchStreams,
   });
   const controller = new TruncationController(learner, estimator, {
     mode: tr.mode, everyWindows: tr.everyWindows, everyMs: tr.everySeconds * 1000, streams: tr.diagnosticStreams,

@@ -109,6 +109,16 @@ export class KeyHistory {
     this.total++;
   }
 
+  /**
+   * Marks the next `n` steps trained. Their sources (topic, partition, offset) are dropped: they only
+   * label the predictions of untrained steps, and keeping one per retained step would make a key's memory
+   * grow with every step up to its capacity.
+   */
+  markTrained(n: number): void {
+    for (let pos = this.trained; pos < this.trained + n; pos++) this.sources[pos % this.capacity] = undefined;
+    this.trained += n;
+  }
+
   /** Copies the input of position `pos` into `dest` (row `row` of a [B, I] batch, or element `row` of token ids). */
   copyInput(pos: number, dest: Float32Array | Int32Array, row: number): void {
     const slot = this.slotOf(pos);

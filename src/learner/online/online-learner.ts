@@ -27,6 +27,12 @@ export interface OnlineLearnerOptions {
   readonly maxGradNorm: number;
   /** Steps retained per key (≥ max(diagnostic window, 2·kMax − 1) plus room for pending steps). */
   readonly historySteps: number;
+  /**
+   * Most streams (keys) in one window (default: no limit). Flushes group every key whose window has the
+   * same shape; without a limit an idle flush of many keys becomes one window of thousands of streams,
+   * whose scratch memory the engine then keeps. The service sets it to training.batchStreams.
+   */
+  readonly maxStreams?: number;
 }
 
 /** What one training window did. */
@@ -237,7 +243,12 @@ export class OnlineLearner {
       if (!g) groups.set(id, (g = { k1, keys: [] }));
       g.keys.push(h);
     }
-    return [...groups.values()].map((g) => this.trainWindow(g.keys, g.k1));
+    const max = this.options.maxStreams ?? Infinity;
+    const reports: WindowReport[] = [];
+    for (const g of groups.values()) {
+      for (let i = 0; i < g.keys.length; i += max) reports.push(this.trainWindow(g.keys.slice(i, i + max), g.k1));
+    }
+    return reports;
   }
 
   private trainWindow(keys: KeyHistory[], k1: number): WindowReport {
@@ -291,7 +302,7 @@ export class OnlineLearner {
       const h = keys[b];
       if (keepStatesAfter.length > 0) h.addSnapshot(nextStarts[b], unpackState(spec, result.keptStates[0], b), minSpacing);
       h.addSnapshot(starts[b] + T, unpackState(spec, result.finalState, b), minSpacing);
-      h.trained += k1;
+      h.markTrained(k1);
       this.pendingSteps -= k1;
       h.drainInbox(this.plan.length - this.plan.newSteps);
       if (h.pending < this.plan.newSteps) this.ready.delete(h.key);

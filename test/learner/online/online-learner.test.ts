@@ -24,12 +24,12 @@ function step(key: string, seq: number[], t: number): SequenceStep {
   return { key, x: seq[t], y: seq[(t + 1) % seq.length], source: { topic: 'in', partition: 0, offset: String(t) } };
 }
 
-function makeLearner(k: number, lr: number, scheme: 'paper' | 'classic' = 'paper') {
+function makeLearner(k: number, lr: number, scheme: 'paper' | 'classic' = 'paper', maxStreams?: number) {
   const engine = createTsEngine();
   const params = initParams(spec, 'paper', createRng(3));
   const learner = new OnlineLearner({
     spec, engine, params, optimizer: new Sgd({ weightDecay: 1e-5 }), scheme, k, learningRate: lr,
-    lrScaling: 'sqrt', clipNorm: 1, maxGradNorm: 0, historySteps: 64,
+    lrScaling: 'sqrt', clipNorm: 1, maxGradNorm: 0, historySteps: 64, ...(maxStreams ? { maxStreams } : {}),
   });
   return { engine, params, learner };
 }
@@ -193,6 +193,25 @@ describe('OnlineLearner.flush', () => {
     outputs.get('a')!.forEach((o, t) => {
       for (let c = 0; c < spec.outputSize; c++) assert.ok(Math.abs(o[c] - long.outputs[t][c]) < 1e-5, `step ${t}`);
     });
+  });
+});
+
+describe('OnlineLearner.maxStreams', () => {
+  it('splits a flush of many keys into windows of at most maxStreams streams, training every step once', () => {
+    const { learner } = makeLearner(4, 0.1, 'paper', 3);
+    const keys = Array.from({ length: 10 }, (_, i) => `k${i}`);
+    for (const [i, key] of keys.entries()) {
+      const seq = tokens(100 + i, 10);
+      for (let t = 0; t < 6; t++) learner.observe(step(key, seq, t));
+    }
+    const reports = learner.flush();
+    assert.ok(reports.every((r) => r.streams <= 3), `streams per window: ${reports.map((r) => r.streams).join(', ')}`);
+    assert.equal(reports.reduce((n, r) => n + r.outcomes.length, 0), 60);
+    for (const key of keys) {
+      const offsets = reports.flatMap((r) => r.outcomes.filter((o) => o.key === key).map((o) => Number(o.source!.offset)));
+      assert.deepEqual(offsets, [0, 1, 2, 3, 4, 5], `key ${key}`);
+    }
+    assert.equal(learner.pendingSteps, 0);
   });
 });
 
