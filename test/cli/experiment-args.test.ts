@@ -17,7 +17,7 @@ test('--methods with a label the grid lacks names the known methods', () => {
   assert.throws(() => parseExperimentArgs(['copy', '--methods', ' , ']), /at least one method/);
 });
 
-test('--optimizer adam switches the text experiment to Adam and says so in the report', async () => {
+test('the text experiment trains with Adam by default, with the paper\'s SGD on --optimizer sgd, and says which in the report', async () => {
   const { textExperiment } = await import('../../src/experiments/text-experiment');
   const args = parseExperimentArgs(['text', '--file', 'x.txt', '--optimizer', 'adam']);
   assert.equal(args.optimizer, 'adam');
@@ -30,7 +30,11 @@ test('--optimizer adam switches the text experiment to Adam and says so in the r
   assert.equal(adam.config.optimizer, 'adam');
   assert.equal(adam.config.lrScaling, 'none');
   assert.match(adam.profileNotes.join('\n'), /Adam, learning rate 2e−3/);
-  assert.equal(textExperiment({ file, quick: true }).config.optimizer, 'sgd');
+  assert.equal(textExperiment({ file, quick: true }).config.optimizer, 'adam', 'Adam is the default');
+  const sgd = textExperiment({ file, quick: true, optimizer: 'sgd' });
+  assert.equal(sgd.config.optimizer, 'sgd');
+  assert.equal(sgd.config.lrScaling, 'sqrt');
+  assert.match(sgd.profileNotes.join('\n'), /SGD γ0 = 1.0 · √K/);
   assert.throws(() => parseExperimentArgs(['text', '--file', 'x', '--optimizer', 'rmsprop']), /--optimizer must be sgd or adam/);
   assert.throws(() => parseExperimentArgs(['copy', '--optimizer', 'adam']), /unknown option "--optimizer" for experiment copy/);
 });

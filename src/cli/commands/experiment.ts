@@ -7,8 +7,8 @@ const USAGE = `usage:
   tbptt-stream experiment copy [--variable] [--quick] [--seeds N] [--epochs N] [--methods LIST] [--out DIR] [--engine NAME]
   tbptt-stream experiment text --file PATH [--quick] [--seeds N] [--epochs N] [--methods LIST] [--optimizer sgd|adam] [--max-chars N] [--streams N] [--out DIR] [--engine NAME]
 engines: auto (default), ts, tfjs-node, tfjs-wasm. --methods runs a subset of the grid, e.g. "K=10,delta=0.1"
-(labels as in the report; "delta=" or "d=" may stand for "δ="). --optimizer adam (text only) trains with Adam at
-learning rate 2e-3 instead of the paper's SGD γ0·√K. --streams N (text only) cuts the
+(labels as in the report; "delta=" or "d=" may stand for "δ="). --optimizer (text only): adam (default, learning rate
+2e-3 at every K) or sgd (the paper's SGD, γ0·√K). --streams N (text only) cuts the
 training text into N parallel streams (the batch) instead of the profile's. Progress goes to stderr; the output directory
 (default out/experiments/<name>-<timestamp>) gets per-run CSVs, SVG plots and report.md.`;
 
