@@ -22,8 +22,7 @@ export function predictionMessage(outcome: StepOutcome, head: HeadKind, topK: nu
   const out = outcome.output;
   let prediction: PredictionValue['prediction'];
   if (head === 'softmax') {
-    const order = Array.from(out.keys()).sort((a, b) => out[b] - out[a]).slice(0, topK);
-    prediction = order.map((c) => ({ class: c, p: round(out[c]) }));
+    prediction = topClasses(out, topK).map((c) => ({ class: c, p: round(out[c]) }));
   } else {
     prediction = Array.from(out, round);
   }
@@ -33,6 +32,26 @@ export function predictionMessage(outcome: StepOutcome, head: HeadKind, topK: nu
     prediction, loss: round(outcome.loss), anomalyScore: round(anomalyScore),
   };
   return { key: outcome.key, value: JSON.stringify(value) };
+}
+
+/**
+ * The `k` most probable classes, most probable first; ties keep the lower class first. A selection over one
+ * pass (no sort of every class), since it runs for every trained step.
+ */
+export function topClasses(out: ArrayLike<number>, k: number): number[] {
+  const n = Math.min(k, out.length);
+  const top: number[] = [];
+  for (let c = 0; c < out.length; c++) {
+    const v = out[c];
+    if (top.length === n && !(v > out[top[n - 1]])) continue;
+    let i = top.length < n ? top.length : n - 1;
+    while (i > 0 && v > out[top[i - 1]]) {
+      top[i] = top[i - 1];
+      i--;
+    }
+    top[i] = c;
+  }
+  return top;
 }
 
 function round(v: number): number {
