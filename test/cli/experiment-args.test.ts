@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseExperimentArgs, selectMethods } from '../../src/cli/commands/experiment';
+import { fromSeed, parseExperimentArgs, selectMethods } from '../../src/cli/commands/experiment';
 import { copyExperiment } from '../../src/experiments/copy-experiment';
 
 test('--methods runs only the named methods of the grid, accepting delta= for δ=', () => {
@@ -37,4 +37,13 @@ test('the text experiment trains with Adam by default, with the paper\'s SGD on 
   assert.match(sgd.profileNotes.join('\n'), /SGD γ0 = 1.0 · √K/);
   assert.throws(() => parseExperimentArgs(['text', '--file', 'x', '--optimizer', 'rmsprop']), /--optimizer must be sgd or adam/);
   assert.throws(() => parseExperimentArgs(['copy', '--optimizer', 'adam']), /unknown option "--optimizer" for experiment copy/);
+});
+
+test('--first-seed shifts the seeds of a run and says so in the report', () => {
+  const args = parseExperimentArgs(['copy', '--seeds', '2', '--first-seed', '3']);
+  assert.equal(args.firstSeed, 3);
+  const plan = fromSeed(copyExperiment({ variable: false, quick: true, seeds: args.seeds, engine: 'ts' }), args.firstSeed);
+  assert.deepEqual(plan.seeds, [3, 4]);
+  assert.match(plan.profileNotes.join('\n'), /seeds 3, 4 \(--first-seed 3\)/);
+  assert.throws(() => parseExperimentArgs(['copy', '--first-seed', '0']), /--first-seed must be a positive integer/);
 });

@@ -4,10 +4,11 @@ import type { EngineName } from '../../learner/engines/engine';
 import type { ExperimentPlan } from '../../experiments/experiment-plan';
 
 const USAGE = `usage:
-  tbptt-stream experiment copy [--variable] [--quick] [--seeds N] [--epochs N] [--methods LIST] [--out DIR] [--engine NAME]
-  tbptt-stream experiment text --file PATH [--quick] [--seeds N] [--epochs N] [--methods LIST] [--optimizer sgd|adam] [--max-chars N] [--streams N] [--out DIR] [--engine NAME]
+  tbptt-stream experiment copy [--variable] [--quick] [--seeds N] [--first-seed S] [--epochs N] [--methods LIST] [--out DIR] [--engine NAME]
+  tbptt-stream experiment text --file PATH [--quick] [--seeds N] [--first-seed S] [--epochs N] [--methods LIST] [--optimizer sgd|adam] [--max-chars N] [--streams N] [--out DIR] [--engine NAME]
 engines: auto (default), ts, tfjs-node, tfjs-wasm. --methods runs a subset of the grid, e.g. "K=10,delta=0.1"
-(labels as in the report; "delta=" or "d=" may stand for "δ="). --optimizer (text only): adam (default, learning rate
+(labels as in the report; "delta=" or "d=" may stand for "δ="). --first-seed S runs seeds S..S+N−1 (default 1), to add
+seeds to an earlier run. --optimizer (text only): adam (default, learning rate
 2e-3 at every K) or sgd (the paper's SGD, γ0·√K). --streams N (text only) cuts the
 training text into N parallel streams (the batch) instead of the profile's. Progress goes to stderr; the output directory
 (default out/experiments/<name>-<timestamp>) gets per-run CSVs, SVG plots and report.md.`;
@@ -20,6 +21,8 @@ export interface ExperimentArgs {
   readonly variable: boolean;
   readonly quick: boolean;
   readonly seeds?: number;
+  /** First seed (seeds firstSeed..firstSeed + seeds − 1); 1 when absent. */
+  readonly firstSeed?: number;
   readonly epochs?: number;
   readonly maxChars?: number;
   readonly streams?: number;
@@ -36,7 +39,7 @@ export function parseExperimentArgs(args: readonly string[]): ExperimentArgs {
   const [sub, ...rest] = args;
   if (sub !== 'copy' && sub !== 'text') throw new Error(`unknown experiment ${JSON.stringify(sub ?? '')}: expected "copy" or "text"`);
   const flags: Record<string, string | true> = {};
-  const valued = ['--seeds', '--epochs', '--out', '--engine', '--file', '--max-chars', '--methods', '--optimizer', '--streams'];
+  const valued = ['--seeds', '--first-seed', '--epochs', '--out', '--engine', '--file', '--max-chars', '--methods', '--optimizer', '--streams'];
   const bools = sub === 'copy' ? ['--variable', '--quick'] : ['--quick'];
   for (let i = 0; i < rest.length; i++) {
     const a = rest[i];
@@ -59,7 +62,7 @@ export function parseExperimentArgs(args: readonly string[]): ExperimentArgs {
   if (optimizer !== undefined && optimizer !== 'sgd' && optimizer !== 'adam') throw new Error(`--optimizer must be sgd or adam, got ${JSON.stringify(optimizer)}`);
   if (sub === 'text' && typeof flags['--file'] !== 'string') throw new Error('experiment text needs --file PATH (a text file)');
   return {
-    sub, variable: flags['--variable'] === true, quick: flags['--quick'] === true, seeds: int('--seeds'),
+    sub, variable: flags['--variable'] === true, quick: flags['--quick'] === true, seeds: int('--seeds'), firstSeed: int('--first-seed'),
     epochs: int('--epochs'), maxChars: int('--max-chars'), streams: int('--streams'), out: flags['--out'] as string | undefined,
     file: flags['--file'] as string | undefined, engine: engine as EngineName | 'auto',
     ...(optimizer ? { optimizer } : {}),
@@ -86,6 +89,13 @@ export function selectMethods(plan: ExperimentPlan, labels: readonly string[] | 
   };
 }
 
+/** Shifts the plan's seeds to start at `first` (1 = unchanged). */
+export function fromSeed(plan: ExperimentPlan, first: number | undefined): ExperimentPlan {
+  if (first === undefined || first === 1) return plan;
+  const seeds = plan.seeds.map((s) => s + first - 1);
+  return { ...plan, seeds, profileNotes: [...plan.profileNotes, `seeds ${seeds.join(', ')} (--first-seed ${first})`] };
+}
+
 async function buildPlan(a: ExperimentArgs): Promise<ExperimentPlan> {
   if (a.sub === 'copy') {
     const { copyExperiment } = await import('../../experiments/copy-experiment');
@@ -108,7 +118,7 @@ export const experimentCommand: Command = {
     let plan: ExperimentPlan;
     try {
       parsed = parseExperimentArgs(args);
-      plan = selectMethods(await buildPlan(parsed), parsed.methods);
+      plan = fromSeed(selectMethods(await buildPlan(parsed), parsed.methods), parsed.firstSeed);
     } catch (e) {
       io.stderr.write(`experiment: ${(e as Error).message}\n${USAGE}\n`);
       return EXIT_BAD_INPUT;
