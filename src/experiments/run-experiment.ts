@@ -1,25 +1,14 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { chooseEngine } from '../learner/engines/choose-engine';
 import type { Engine } from '../learner/engines/engine';
 import { availableEngines, loadEngine } from '../learner/engines/load-engine';
 import type { ExperimentPlan } from './experiment-plan';
-import { methodSlug } from './experiment-method';
-import { experimentCharts } from './report/experiment-charts';
-import { experimentReport } from './report/experiment-report';
-import { diagnosticCsv, epochCsv } from './report/trial-csv';
+import { writeExperimentOutputs, type ExperimentOutcome } from './experiment-outputs';
 import { runTrial } from './run-trial';
 import type { TrialResult } from './trial-record';
 
-/** What `runExperiment` wrote. */
-export interface ExperimentOutcome {
-  readonly outDir: string;
-  readonly engine: string;
-  readonly results: TrialResult[];
-  /** Paths of the written files, relative to outDir. */
-  readonly files: string[];
-}
+export type { ExperimentOutcome } from './experiment-outputs';
 
 function duration(seconds: number): string {
   if (!Number.isFinite(seconds)) return '?';
@@ -43,7 +32,6 @@ export async function runExperiment(plan: ExperimentPlan, outDir: string, log: (
   engine?: Engine): Promise<ExperimentOutcome> {
   const eng = engine ?? (await engineForPlan(plan));
   const engineName = `${eng.name} (${eng.backend})`;
-  mkdirSync(join(outDir, 'runs'), { recursive: true });
   const total = plan.methods.length * plan.seeds.length;
   const epochsTotal = total * plan.config.epochs;
   const unit = plan.config.metric === 'perplexity' ? 'PPL' : 'BPC';
@@ -54,10 +42,6 @@ export async function runExperiment(plan: ExperimentPlan, outDir: string, log: (
   const files = new Set<string>();
   let epochsDone = 0;
   let runIndex = 0;
-  const write = (name: string, text: string): void => {
-    writeFileSync(join(outDir, name), text);
-    files.add(name);
-  };
   const ordered = plan.runOrder
     ? [...plan.runOrder.map((l) => plan.methods.find((m) => m.label === l)).filter((m) => m !== undefined),
       ...plan.methods.filter((m) => !plan.runOrder?.includes(m.label))]
@@ -81,14 +65,8 @@ export async function runExperiment(plan: ExperimentPlan, outDir: string, log: (
       });
       results.push(result);
       log(`${tag} done: best epoch ${result.best.epoch} valid ${unit} ${result.best.validMetric.toFixed(4)} test ${unit} ${result.best.testMetric.toFixed(4)}`);
-      const base = `runs/${methodSlug(method)}-seed${seed}`;
-      write(`${base}.csv`, epochCsv(result));
-      write(`${base}-diagnostics.csv`, diagnosticCsv(result));
-      for (const [name, svg] of experimentCharts(plan.title, plan.config.metric, plan.methods, results)) write(name, svg);
       const wallSeconds = (performance.now() - started) / 1000;
-      write('report.md', experimentReport(plan, engineName, results, { done: results.length, total, wallSeconds }));
-      write('results.json', JSON.stringify({ name: plan.name, profile: plan.profile, engine: engineName, profileNotes: plan.profileNotes,
-        config: plan.config, results }, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v), 1));
+      for (const f of writeExperimentOutputs(plan, engineName, results, outDir, { done: results.length, total, wallSeconds }).files) files.add(f);
     }
   }
   log(`experiment ${plan.name} finished in ${duration((performance.now() - started) / 1000)}; report: ${join(outDir, 'report.md')}`);

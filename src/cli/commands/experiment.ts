@@ -4,11 +4,12 @@ import type { EngineName } from '../../learner/engines/engine';
 import type { ExperimentPlan } from '../../experiments/experiment-plan';
 
 const USAGE = `usage:
-  tbptt-stream experiment copy [--variable] [--quick] [--seeds N] [--first-seed S] [--epochs N] [--methods LIST] [--out DIR] [--engine NAME]
-  tbptt-stream experiment text --file PATH [--quick] [--seeds N] [--first-seed S] [--epochs N] [--methods LIST] [--optimizer sgd|adam] [--max-chars N] [--streams N] [--out DIR] [--engine NAME]
+  tbptt-stream experiment copy [--variable] [--quick] [--seeds N] [--first-seed S] [--epochs N] [--methods LIST] [--merge DIRS] [--out DIR] [--engine NAME]
+  tbptt-stream experiment text --file PATH [--quick] [--seeds N] [--first-seed S] [--epochs N] [--methods LIST] [--merge DIRS] [--optimizer sgd|adam] [--max-chars N] [--streams N] [--out DIR] [--engine NAME]
 engines: auto (default), ts, tfjs-node, tfjs-wasm. --methods runs a subset of the grid, e.g. "K=10,delta=0.1"
 (labels as in the report; "delta=" or "d=" may stand for "δ="). --first-seed S runs seeds S..S+N−1 (default 1), to add
-seeds to an earlier run. --optimizer (text only): adam (default, learning rate
+seeds to an earlier run. --merge DIR,DIR,... trains nothing: it combines the results of earlier runs of the same
+experiment and options (e.g. methods run in parallel) into one report and one set of plots. --optimizer (text only): adam (default, learning rate
 2e-3 at every K) or sgd (the paper's SGD, γ0·√K). --streams N (text only) cuts the
 training text into N parallel streams (the batch) instead of the profile's. Progress goes to stderr; the output directory
 (default out/experiments/<name>-<timestamp>) gets per-run CSVs, SVG plots and report.md.`;
@@ -30,6 +31,8 @@ export interface ExperimentArgs {
   readonly file?: string;
   readonly engine: EngineName | 'auto';
   readonly optimizer?: 'sgd' | 'adam';
+  /** Output directories of earlier runs to combine instead of training. */
+  readonly merge?: readonly string[];
   /** Method labels to run (normalised to the report's "K=…"/"δ=…"); all methods when absent. */
   readonly methods?: readonly string[];
 }
@@ -39,7 +42,7 @@ export function parseExperimentArgs(args: readonly string[]): ExperimentArgs {
   const [sub, ...rest] = args;
   if (sub !== 'copy' && sub !== 'text') throw new Error(`unknown experiment ${JSON.stringify(sub ?? '')}: expected "copy" or "text"`);
   const flags: Record<string, string | true> = {};
-  const valued = ['--seeds', '--first-seed', '--epochs', '--out', '--engine', '--file', '--max-chars', '--methods', '--optimizer', '--streams'];
+  const valued = ['--seeds', '--first-seed', '--merge', '--epochs', '--out', '--engine', '--file', '--max-chars', '--methods', '--optimizer', '--streams'];
   const bools = sub === 'copy' ? ['--variable', '--quick'] : ['--quick'];
   for (let i = 0; i < rest.length; i++) {
     const a = rest[i];
@@ -67,7 +70,14 @@ export function parseExperimentArgs(args: readonly string[]): ExperimentArgs {
     file: flags['--file'] as string | undefined, engine: engine as EngineName | 'auto',
     ...(optimizer ? { optimizer } : {}),
     methods: typeof flags['--methods'] === 'string' ? methodLabels(flags['--methods']) : undefined,
+    ...(typeof flags['--merge'] === 'string' ? { merge: mergeDirs(flags['--merge']) } : {}),
   };
+}
+
+function mergeDirs(list: string): string[] {
+  const dirs = list.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  if (dirs.length === 0) throw new Error('--merge needs at least one directory of an earlier run');
+  return dirs;
 }
 
 function methodLabels(list: string): string[] {
@@ -125,6 +135,17 @@ export const experimentCommand: Command = {
     }
     const stamp = new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19);
     const outDir = parsed.out ?? join('out', 'experiments', `${plan.name}${plan.profile === 'quick' ? '-quick' : ''}-${stamp}`);
+    if (parsed.merge) {
+      const { mergeExperiment } = await import('../../experiments/merge-experiment');
+      try {
+        const merged = mergeExperiment(plan, parsed.merge, outDir);
+        io.stdout.write(`${join(merged.outDir, 'report.md')}\n`);
+        return 0;
+      } catch (e) {
+        io.stderr.write(`experiment: ${(e as Error).message}\n`);
+        return EXIT_BAD_INPUT;
+      }
+    }
     const { runExperiment } = await import('../../experiments/run-experiment');
     const outcome = await runExperiment(plan, outDir, (line) => io.stderr.write(line + '\n'));
     io.stdout.write(`${join(outcome.outDir, 'report.md')}\n`);
