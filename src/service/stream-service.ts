@@ -84,6 +84,8 @@ export interface ServiceStatus {
   assigned: TopicPartitionKey[];
   /** Most messages handed over by one fetch (what can arrive after a pause): pending ≤ maxBufferedRecords + this. */
   largestFetch: number;
+  /** New consumers started after kafkajs gave up on a broker error (e.g. no group coordinator just after a broker restart). */
+  consumerRestarts: number;
 }
 
 /**
@@ -144,7 +146,7 @@ export class StreamService {
     this.gate = this.buildGate();
     this.status = {
       recordsConsumed: 0, deadLetters: 0, stepsTrained: 0, windows: 0, predictionsPublished: 0, lossEma: undefined,
-      k: config.truncation.k0, relBias: undefined, logBeta: undefined, activeKeys: 0, evictedKeys: 0, keysRestoredFromDisk: 0, pendingSteps: 0, paused: false, assigned: [], largestFetch: 0,
+      k: config.truncation.k0, relBias: undefined, logBeta: undefined, activeKeys: 0, evictedKeys: 0, keysRestoredFromDisk: 0, pendingSteps: 0, paused: false, assigned: [], largestFetch: 0, consumerRestarts: 0,
     };
   }
 
@@ -211,6 +213,11 @@ export class StreamService {
       },
       onAssignment: (assigned, revoked) => this.onAssignment(assigned, revoked),
       onCrash: (e) => this.fail(e),
+      onRestart: (e, waitMs) => {
+        this.status.consumerRestarts++;
+        this.events.error?.('source', e);
+        this.events.log?.('warn', `the consumer stopped on a broker error (${e.message}); a new consumer starts in ${waitMs / 1000} s`);
+      },
     });
     this.commitTimer = setInterval(() => {
       this.idleFlush();

@@ -190,6 +190,7 @@ describe('stream service under faults on a real broker', { timeout: 600_000 }, (
     const rec = recorder('hostile');
     const service = new StreamService(config('hostile'), rec.events);
     await service.start([broker.bootstrap]);
+    t.after(() => service.stop()); // also when an assertion fails: no consumer left running
     const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
     await producer.connect();
     await produceAll(producer, 'hostile-in', messages);
@@ -257,6 +258,7 @@ describe('stream service under faults on a real broker', { timeout: 600_000 }, (
     const rec = recorder('restart');
     const service = new StreamService(config('restart'), rec.events);
     await service.start([broker.bootstrap]);
+    t.after(() => service.stop());
     await waitFor(() => service.status.assigned.length === PARTITIONS, 60_000, () => `assigned ${service.status.assigned}`);
     const rng = createRng(7);
     const all: Sent[] = [];
@@ -300,7 +302,7 @@ describe('stream service under faults on a real broker', { timeout: 600_000 }, (
     assert.deepEqual(rec.fatal.map((e) => e.message), [], 'the service did not fail');
     await waitCommittedToEnd(kafka, 'restart-group', 'restart-in', 60_000);
     await waitFor(() => service.ready, 30_000, () => 'ready again after the outage');
-    t.diagnostic(`all predicted and committed ${((Date.now() - resumed) / 1000).toFixed(1)} s after the last send; ` +
+    t.diagnostic(`all predicted and committed ${((Date.now() - resumed) / 1000).toFixed(1)} s after the last send; ${service.status.consumerRestarts} consumers restarted by the service; ` +
       `service warnings and errors: ${rec.lines.filter((l) => / (warn|error) /.test(l)).length}, e.g. ` +
       [...new Set(rec.lines.filter((l) => / (warn|error) /.test(l)).map((l) => l.split(' ').slice(2).join(' ').slice(0, 160)))].slice(0, 8).join(' | '));
     await service.stop();

@@ -31,9 +31,35 @@ export interface RecordSourceHandlers {
   onMessages(messages: RawMessage[]): void;
   /** The group assigned this member a new set of partitions (the previous set is in `revoked`). */
   onAssignment(assigned: TopicPartitionKey[], revoked: TopicPartitionKey[]): Promise<void> | void;
-  /** The consumer crashed for good (kafkajs gave up restarting). */
+  /** The consumer crashed for good: an error that a new consumer would meet again (see {@link isTransientKafkaError}). */
   onCrash(error: Error): void;
+  /** kafkajs gave up on a broker-side error; a new consumer starts in `waitMs` (reported, not fatal). */
+  onRestart?(error: Error, waitMs: number): void;
 }
+
+/** Names of kafkajs errors that a broker outage or restart causes and a later attempt can get past. */
+const TRANSIENT_ERRORS = new Set([
+  'KafkaJSGroupCoordinatorNotFound', 'KafkaJSConnectionError', 'KafkaJSConnectionClosedError', 'KafkaJSRequestTimeoutError',
+  'KafkaJSBrokerNotFound', 'KafkaJSNoBrokerAvailableError', 'KafkaJSNumberOfRetriesExceeded', 'KafkaJSTimeout',
+  'KafkaJSLockTimeout', 'KafkaJSMetadataNotLoaded', 'KafkaJSTopicMetadataNotLoaded', 'KafkaJSStaleTopicMetadataAssignment',
+]);
+
+/**
+ * True for errors that go away when the broker comes back. kafkajs restarts its consumer only after errors it
+ * marks retriable; others end it for good, among them "Failed to find group coordinator", which a broker that
+ * has just restarted answers while it loads its group metadata. A protocol error the broker marks final
+ * (authorization, an unknown topic with auto-creation off, ...) is not transient.
+ */
+export function isTransientKafkaError(error: unknown): boolean {
+  for (let e = error as { name?: string; retriable?: boolean; cause?: unknown } | undefined, depth = 0; e && depth < 10; e = e.cause as typeof e, depth++) {
+    if (e.retriable === true || (e.name !== undefined && TRANSIENT_ERRORS.has(e.name))) return true;
+  }
+  return false;
+}
+
+/** Waits between attempts to start a new consumer after kafkajs gave up: 1 s, 2 s, 4 s ... at most 30 s. */
+const RESTART_MIN_MS = 1000;
+const RESTART_MAX_MS = 30_000;
 
 /**
  * The consumer edge: a kafkajs consumer in a consumer group. Offsets are never auto-committed: the
@@ -47,6 +73,12 @@ export class KafkaRecordSource {
   private pausedAll = false;
   private socketUp = false;
   private lastContactMs = 0;
+  private handlers: RecordSourceHandlers | undefined;
+  private stopped = false;
+  private restartTimer: NodeJS.Timeout | undefined;
+  private restartWaitMs = RESTART_MIN_MS;
+  /** New consumers started after kafkajs gave up on a transient error. */
+  restarts = 0;
 
   /**
    * Connected, and the broker answered recently: a fetch or heartbeat within max(3 s, 3 heartbeat intervals).
@@ -64,6 +96,12 @@ export class KafkaRecordSource {
   }
 
   async start(handlers: RecordSourceHandlers): Promise<void> {
+    this.handlers = handlers;
+    await this.launch(handlers);
+  }
+
+  /** Creates, connects and runs a consumer; called at start and after kafkajs gave up on a transient error. */
+  private async launch(handlers: RecordSourceHandlers): Promise<void> {
     const o = this.options;
     const consumer = o.kafka.consumer({
       groupId: o.groupId,
@@ -96,10 +134,13 @@ export class KafkaRecordSource {
       void Promise.resolve(handlers.onAssignment(added, revoked)).catch((err) => handlers.onCrash(err as Error));
     });
     consumer.on(consumer.events.CRASH, (e) => {
-      if (!e.payload.restart) handlers.onCrash(e.payload.error);
+      if (e.payload.restart || this.stopped || this.consumer !== consumer) return;
+      if (isTransientKafkaError(e.payload.error)) this.scheduleRestart(e.payload.error);
+      else handlers.onCrash(e.payload.error);
     });
     await consumer.connect();
     contact();
+    this.restartWaitMs = RESTART_MIN_MS;
     await consumer.subscribe({ topics: [...o.topics], fromBeginning: o.fromBeginning });
     await consumer.run({
       autoCommit: false,
@@ -125,6 +166,32 @@ export class KafkaRecordSource {
         }
       },
     });
+  }
+
+  /** kafkajs ended its consumer on a transient error: start a new one (same group, same handlers) after a wait. */
+  private scheduleRestart(error: Error): void {
+    const handlers = this.handlers;
+    if (this.stopped || !handlers || this.restartTimer) return;
+    this.socketUp = false;
+    const waitMs = this.restartWaitMs;
+    this.restartWaitMs = Math.min(RESTART_MAX_MS, waitMs * 2);
+    handlers.onRestart?.(error, waitMs);
+    this.restartTimer = setTimeout(() => {
+      this.restartTimer = undefined;
+      if (this.stopped) return;
+      const old = this.consumer;
+      this.restarts++;
+      void (async () => {
+        // kafkajs has disconnected the old consumer before reporting the crash; this only makes sure.
+        await old?.disconnect().catch(() => undefined);
+        if (this.stopped) return;
+        await this.launch(handlers);
+      })().catch((e) => {
+        if (this.stopped) return;
+        if (isTransientKafkaError(e)) this.scheduleRestart(e as Error);
+        else handlers.onCrash(e as Error);
+      });
+    }, waitMs);
   }
 
   /** Seeks a partition to `offset` (the next offset to consume), e.g. to a checkpoint's position. */
@@ -170,6 +237,9 @@ export class KafkaRecordSource {
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.restartTimer) clearTimeout(this.restartTimer);
+    this.restartTimer = undefined;
     const c = this.consumer;
     this.consumer = undefined;
     if (c) await c.disconnect();
