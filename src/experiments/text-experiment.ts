@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { EngineName } from '../learner/engines/engine';
+import type { LrScaling } from '../learner/optim/lr-scaling';
 import type { ModelSpec } from '../learner/model/model-spec';
 import { charCorpus } from './datasets/char-corpus';
 import type { ExperimentPlan } from './experiment-plan';
@@ -21,7 +22,16 @@ export interface TextExperimentOptions {
    * converge within the default profile's budget at the larger K (docs/experiments/text-20261127/).
    */
   readonly optimizer?: 'sgd' | 'adam';
+  /**
+   * Learning rate against the current K (method.md section 3: the paper scales it, γ = γ0·√K). Default: none
+   * for Adam, sqrt for SGD. With Adam and scaling, γ0 is set so that the rate at K = Kmin is Adam's 2e−3:
+   * longer windows, which make fewer updates per epoch, take larger steps.
+   */
+  readonly lrScaling?: LrScaling;
 }
+
+/** Adam's learning rate at K = Kmin. */
+const ADAM_LR = 2e-3;
 
 /**
  * Profiles. The paper's language models are word-level (PTB, WikiText-2) with a 900- or 512-unit LSTM and
@@ -42,6 +52,13 @@ export function textExperiment(options: TextExperimentOptions): ExperimentPlan {
   const profileName = options.quick ? 'quick' : 'default';
   const p = PROFILES[profileName];
   const adam = (options.optimizer ?? 'adam') === 'adam';
+  const lrScaling: LrScaling = options.lrScaling ?? (adam ? 'none' : 'sqrt');
+  const scale = { none: 1, sqrt: Math.sqrt(p.kMin), linear: p.kMin }[lrScaling];
+  const learningRate = adam ? ADAM_LR / scale : 1.0;
+  const rateNote = adam
+    ? (lrScaling === 'none' ? 'Adam, learning rate 2e−3 at every K (not the paper\'s SGD)'
+      : `Adam, learning rate γ0·${lrScaling === 'sqrt' ? '√K' : 'K'} with γ0 = 2e−3/${lrScaling === 'sqrt' ? `√${p.kMin}` : p.kMin} (2e−3 at K = ${p.kMin}; the paper scales its SGD rate the same way)`)
+    : `SGD γ0 = 1.0${lrScaling === 'sqrt' ? ' · √K' : lrScaling === 'linear' ? ' · K' : ' at every K'}`;
   let text = readFileSync(options.file, 'utf8');
   const maxChars = options.maxChars ?? p.maxChars;
   if (text.length > maxChars) text = text.slice(0, maxChars);
@@ -60,7 +77,7 @@ export function textExperiment(options: TextExperimentOptions): ExperimentPlan {
       `(${stepsPerEpoch} training steps per stream per epoch)`,
     `model: linear ${spec.inputSize}→${p.embed} encoder, 1-layer LSTM ${p.hidden}, linear ${p.hidden}→${spec.outputSize}, ` +
       `cross-entropy; init 'paper'; no dropout, untied (the paper: word-level, LSTM 900/512, tied, dropout 0.2)`,
-    `training: ${adam ? 'Adam, learning rate 2e−3 at every K (not the paper\'s SGD)' : 'SGD γ0 = 1.0 · √K'}, weight decay 1e−5, clip 1/K on the mean window loss, paper scheme ` +
+    `training: ${rateNote}, weight decay 1e−5, clip 1/K on the mean window loss, paper scheme ` +
       `(k1 = K, k2 = 2K − 1); every epoch starts all streams from the zero state`,
     `truncation: adaptive K0 = ${p.k0}, [Kmin, Kmax] = [${p.kMin}, ${p.kMax}], W = ${p.window}, τ = ${p.tau}, β̂ by ols, ` +
       `R = ${p.repeats}; diagnostics at the first W steps then every ${p.diagEvery} epochs (the paper: every 120 s, W = 400, τ = 360)`,
@@ -73,7 +90,7 @@ export function textExperiment(options: TextExperimentOptions): ExperimentPlan {
     profileNotes: notes,
     config: {
       spec, init: 'paper', epochs, scheme: 'paper', weightDecay: 1e-5, clipNorm: 1,
-      ...(adam ? { optimizer: 'adam', learningRate: 2e-3, lrScaling: 'none' } : { optimizer: 'sgd', learningRate: 1.0, lrScaling: 'sqrt' }),
+      optimizer: adam ? 'adam' : 'sgd', learningRate, lrScaling,
       truncation: { window: p.window, tau: p.tau, kMin: p.kMin, kMax: p.kMax, repeats: p.repeats, method: 'ols' },
       diagnosticEverySteps: Math.max(1, Math.round(p.diagEvery * stepsPerEpoch)), diagnoseAtStart: true,
       diagnosticStreams: streams, metric: 'bpc', evalChunkSteps: 100,

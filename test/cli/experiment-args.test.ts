@@ -37,6 +37,20 @@ test('the text experiment trains with Adam by default, with the paper\'s SGD on 
   assert.match(sgd.profileNotes.join('\n'), /SGD γ0 = 1.0 · √K/);
   assert.throws(() => parseExperimentArgs(['text', '--file', 'x', '--optimizer', 'rmsprop']), /--optimizer must be sgd or adam/);
   assert.throws(() => parseExperimentArgs(['copy', '--optimizer', 'adam']), /unknown option "--optimizer" for experiment copy/);
+
+  // --lr-scale: Adam's rate is 2e-3 at K = Kmin and grows with K; the learner's rate at K follows
+  const { scaledLearningRate } = await import('../../src/learner/optim/lr-scaling');
+  assert.equal(parseExperimentArgs(['text', '--file', 'x', '--lr-scale', 'sqrt']).lrScaling, 'sqrt');
+  const scaled = textExperiment({ file, quick: false, optimizer: 'adam', lrScaling: 'sqrt', maxChars: 4000, streams: 4 });
+  const kMin = scaled.config.truncation.kMin;
+  assert.equal(scaled.config.lrScaling, 'sqrt');
+  assert.ok(Math.abs(scaledLearningRate(scaled.config.learningRate, kMin, 'sqrt') - 2e-3) < 1e-12);
+  assert.ok(Math.abs(scaledLearningRate(scaled.config.learningRate, 4 * kMin, 'sqrt') - 4e-3) < 1e-12);
+  assert.match(scaled.profileNotes.join('\n'), new RegExp(`Adam, learning rate γ0·√K with γ0 = 2e−3/√${kMin}`));
+  const linear = textExperiment({ file, quick: true, optimizer: 'sgd', lrScaling: 'linear' });
+  assert.deepEqual([linear.config.learningRate, linear.config.lrScaling], [1, 'linear']);
+  assert.throws(() => parseExperimentArgs(['text', '--file', 'x', '--lr-scale', 'log']), /--lr-scale must be none, sqrt or linear/);
+  assert.throws(() => parseExperimentArgs(['copy', '--lr-scale', 'sqrt']), /unknown option "--lr-scale" for experiment copy/);
 });
 
 test('--first-seed shifts the seeds of a run and says so in the report', () => {

@@ -1,16 +1,18 @@
 import { join } from 'node:path';
 import { EXIT_BAD_INPUT, type Command, type CommandIO } from '../command';
 import type { EngineName } from '../../learner/engines/engine';
+import type { LrScaling } from '../../learner/optim/lr-scaling';
 import type { ExperimentPlan } from '../../experiments/experiment-plan';
 
 const USAGE = `usage:
   tbptt-stream experiment copy [--variable] [--quick] [--seeds N] [--first-seed S] [--epochs N] [--methods LIST] [--merge DIRS] [--out DIR] [--engine NAME]
-  tbptt-stream experiment text --file PATH [--quick] [--seeds N] [--first-seed S] [--epochs N] [--methods LIST] [--merge DIRS] [--optimizer sgd|adam] [--max-chars N] [--streams N] [--out DIR] [--engine NAME]
+  tbptt-stream experiment text --file PATH [--quick] [--seeds N] [--first-seed S] [--epochs N] [--methods LIST] [--merge DIRS] [--optimizer sgd|adam] [--lr-scale none|sqrt|linear] [--max-chars N] [--streams N] [--out DIR] [--engine NAME]
 engines: auto (default), ts, tfjs-node, tfjs-wasm. --methods runs a subset of the grid, e.g. "K=10,delta=0.1"
 (labels as in the report; "delta=" or "d=" may stand for "δ="). --first-seed S runs seeds S..S+N−1 (default 1), to add
 seeds to an earlier run. --merge DIR,DIR,... trains nothing: it combines the results of earlier runs of the same
 experiment and options (e.g. methods run in parallel) into one report and one set of plots. --optimizer (text only): adam (default, learning rate
-2e-3 at every K) or sgd (the paper's SGD, γ0·√K). --streams N (text only) cuts the
+2e-3 at every K) or sgd (the paper's SGD, γ0·√K). --lr-scale (text only) scales the rate with the current K (default: none for
+Adam, sqrt for SGD); with Adam, γ0 = 2e-3/√Kmin (sqrt) or 2e-3/Kmin (linear), so K = Kmin keeps 2e-3. --streams N (text only) cuts the
 training text into N parallel streams (the batch) instead of the profile's. Progress goes to stderr; the output directory
 (default out/experiments/<name>-<timestamp>) gets per-run CSVs, SVG plots and report.md.`;
 
@@ -31,6 +33,7 @@ export interface ExperimentArgs {
   readonly file?: string;
   readonly engine: EngineName | 'auto';
   readonly optimizer?: 'sgd' | 'adam';
+  readonly lrScaling?: LrScaling;
   /** Output directories of earlier runs to combine instead of training. */
   readonly merge?: readonly string[];
   /** Method labels to run (normalised to the report's "K=…"/"δ=…"); all methods when absent. */
@@ -42,12 +45,12 @@ export function parseExperimentArgs(args: readonly string[]): ExperimentArgs {
   const [sub, ...rest] = args;
   if (sub !== 'copy' && sub !== 'text') throw new Error(`unknown experiment ${JSON.stringify(sub ?? '')}: expected "copy" or "text"`);
   const flags: Record<string, string | true> = {};
-  const valued = ['--seeds', '--first-seed', '--merge', '--epochs', '--out', '--engine', '--file', '--max-chars', '--methods', '--optimizer', '--streams'];
+  const valued = ['--seeds', '--first-seed', '--merge', '--epochs', '--out', '--engine', '--file', '--max-chars', '--methods', '--optimizer', '--streams', '--lr-scale'];
   const bools = sub === 'copy' ? ['--variable', '--quick'] : ['--quick'];
   for (let i = 0; i < rest.length; i++) {
     const a = rest[i];
     if (bools.includes(a)) flags[a] = true;
-    else if (valued.includes(a) && !(sub === 'copy' && (a === '--file' || a === '--max-chars' || a === '--optimizer' || a === '--streams'))) {
+    else if (valued.includes(a) && !(sub === 'copy' && ['--file', '--max-chars', '--optimizer', '--streams', '--lr-scale'].includes(a))) {
       if (i + 1 >= rest.length) throw new Error(`${a} needs a value`);
       flags[a] = rest[++i];
     } else throw new Error(`unknown option ${JSON.stringify(a)} for experiment ${sub}`);
@@ -63,12 +66,15 @@ export function parseExperimentArgs(args: readonly string[]): ExperimentArgs {
   if (!ENGINES.includes(engine)) throw new Error(`--engine must be one of ${ENGINES.join(', ')}, got ${JSON.stringify(engine)}`);
   const optimizer = flags['--optimizer'] as string | undefined;
   if (optimizer !== undefined && optimizer !== 'sgd' && optimizer !== 'adam') throw new Error(`--optimizer must be sgd or adam, got ${JSON.stringify(optimizer)}`);
+  const lrScale = flags['--lr-scale'] as string | undefined;
+  if (lrScale !== undefined && !['none', 'sqrt', 'linear'].includes(lrScale)) throw new Error(`--lr-scale must be none, sqrt or linear, got ${JSON.stringify(lrScale)}`);
   if (sub === 'text' && typeof flags['--file'] !== 'string') throw new Error('experiment text needs --file PATH (a text file)');
   return {
     sub, variable: flags['--variable'] === true, quick: flags['--quick'] === true, seeds: int('--seeds'), firstSeed: int('--first-seed'),
     epochs: int('--epochs'), maxChars: int('--max-chars'), streams: int('--streams'), out: flags['--out'] as string | undefined,
     file: flags['--file'] as string | undefined, engine: engine as EngineName | 'auto',
     ...(optimizer ? { optimizer } : {}),
+    ...(lrScale ? { lrScaling: lrScale as LrScaling } : {}),
     methods: typeof flags['--methods'] === 'string' ? methodLabels(flags['--methods']) : undefined,
     ...(typeof flags['--merge'] === 'string' ? { merge: mergeDirs(flags['--merge']) } : {}),
   };
@@ -112,7 +118,7 @@ async function buildPlan(a: ExperimentArgs): Promise<ExperimentPlan> {
     return copyExperiment({ variable: a.variable, quick: a.quick, seeds: a.seeds, epochs: a.epochs, engine: a.engine });
   }
   const { textExperiment } = await import('../../experiments/text-experiment');
-  return textExperiment({ file: a.file as string, quick: a.quick, seeds: a.seeds, epochs: a.epochs, maxChars: a.maxChars, streams: a.streams, engine: a.engine, optimizer: a.optimizer });
+  return textExperiment({ file: a.file as string, quick: a.quick, seeds: a.seeds, epochs: a.epochs, maxChars: a.maxChars, streams: a.streams, engine: a.engine, optimizer: a.optimizer, lrScaling: a.lrScaling });
 }
 
 /** `tbptt-stream experiment copy|text`: the paper's reproductions (issue 3, deliverable 4). */
