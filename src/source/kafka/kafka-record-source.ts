@@ -139,6 +139,7 @@ export class KafkaRecordSource {
       else handlers.onCrash(e.payload.error);
     });
     await consumer.connect();
+    if (this.stopped) { await consumer.disconnect(); return; } // stop() came during a restart's connect
     contact();
     this.restartWaitMs = RESTART_MIN_MS;
     await consumer.subscribe({ topics: [...o.topics], fromBeginning: o.fromBeginning });
