@@ -7,7 +7,7 @@ import { experimentCommand } from '../../src/cli/commands/experiment';
 import { EXIT_BAD_INPUT } from '../../src/cli/command';
 import { memoryIO } from '../support/memory-io';
 
-interface Saved { config: { epochs: number }; results: Array<{ method: { label: string }; seed: number; epochs: Array<{ relBias: number | string }>; best: { validMetric: number } }> }
+interface Saved { config: { epochs: number; learningRate: number; lrScaling: string }; results: Array<{ method: { label: string }; seed: number; epochs: Array<{ relBias: number | string }>; best: { validMetric: number } }> }
 
 describe('tbptt-stream experiment --merge', () => {
   const dir = mkdtempSync(join(tmpdir(), 'merge-'));
@@ -53,6 +53,27 @@ describe('tbptt-stream experiment --merge', () => {
     r = await run(['copy', '--quick', '--merge', other, '--out', join(dir, 'y')]);
     assert.equal(r.code, EXIT_BAD_INPUT);
     assert.match(r.err, /another configuration/);
+
+    // Another learning-rate base and scaling: accepted only for fixed-K runs with the same rate at their K
+    // (the copy task's rate is 1.0·√K; unscaled √10 is the same at K = 10, unscaled 1.0 is not).
+    const rewrite = (from: string, to: string, learningRate: number) => {
+      mkdirSync(join(dir, to));
+      const s = JSON.parse(readFileSync(join(dir, from, 'results.json'), 'utf8')) as Saved;
+      s.config.learningRate = learningRate;
+      s.config.lrScaling = 'none';
+      writeFileSync(join(dir, to, 'results.json'), JSON.stringify(s));
+    };
+    rewrite('K=10', 'same-rate', Math.sqrt(10));
+    rewrite('K=10', 'other-rate', 1.0);
+    rewrite('delta=0.5', 'adaptive-rate', Math.sqrt(10));
+    r = await run(['copy', '--quick', '--merge', `${join(dir, 'same-rate')},${join(dir, 'delta=0.5')}`, '--out', join(dir, 'rates')]);
+    assert.equal(r.code, 0, r.err);
+    assert.match(readFileSync(join(dir, 'rates', 'report.md'), 'utf8'), /same-rate \(K=10\) was run with learning rate 3\.16\d* and scaling none: the same rate at its K/);
+    for (const bad of ['other-rate', 'adaptive-rate']) {
+      r = await run(['copy', '--quick', '--merge', join(dir, bad), '--out', join(dir, `x-${bad}`)]);
+      assert.equal(r.code, EXIT_BAD_INPUT, bad);
+      assert.match(r.err, /another configuration/);
+    }
 
     r = await run(['copy', '--quick', '--merge', join(dir, 'missing'), '--out', join(dir, 'z')]);
     assert.equal(r.code, EXIT_BAD_INPUT);
