@@ -82,7 +82,7 @@ export function mergeExperiment(plan: ExperimentPlan, dirs: readonly string[], o
     ...plan,
     methods: plan.methods.filter((m) => labels.has(m.label)),
     seeds,
-    profileNotes: [...plan.profileNotes, `merged from ${dirs.length} runs (--merge): ${dirs.join(', ')}`, ...notes],
+    profileNotes: [...plan.profileNotes, `merged from ${dirs.length} runs (--merge): ${dirs.join(', ')}; seeds ${seeds.join(', ')}`, ...notes],
   };
   const wallSeconds = results.reduce((s, r) => s + (r.epochs[r.epochs.length - 1]?.totalSeconds ?? 0), 0);
   return writeExperimentOutputs(merged, [...engines].join(', '), results, outDir, { done: results.length, total: results.length, wallSeconds });
