@@ -18,14 +18,14 @@ export interface TextExperimentOptions {
   readonly streams?: number;
   readonly engine?: EngineName | 'auto';
   /**
-   * 'adam' (default): Adam, learning rate 2e-3 at every K; 'sgd': the paper's SGD, γ0 = 1·√K, which does not
+   * 'adam' (default): Adam, 2e-3 at K = Kmin (see lrScaling); 'sgd': the paper's SGD, γ0 = 1·√K, which does not
    * converge within the default profile's budget at the larger K (docs/experiments/text-20261127/).
    */
   readonly optimizer?: 'sgd' | 'adam';
   /**
-   * Learning rate against the current K (method.md section 3: the paper scales it, γ = γ0·√K). Default: none
-   * for Adam, sqrt for SGD. With Adam and scaling, γ0 is set so that the rate at K = Kmin is Adam's 2e−3:
-   * longer windows, which make fewer updates per epoch, take larger steps.
+   * Learning rate against the current K. Default sqrt, the paper's γ = γ0·√K (method.md section 3): longer
+   * windows, which make fewer updates per epoch, take larger steps. With Adam, γ0 is set so that the rate at
+   * K = Kmin is 2e−3. 'none' keeps one rate for every K (docs/experiments/text-long-20261127/).
    */
   readonly lrScaling?: LrScaling;
 }
@@ -52,7 +52,7 @@ export function textExperiment(options: TextExperimentOptions): ExperimentPlan {
   const profileName = options.quick ? 'quick' : 'default';
   const p = PROFILES[profileName];
   const adam = (options.optimizer ?? 'adam') === 'adam';
-  const lrScaling: LrScaling = options.lrScaling ?? (adam ? 'none' : 'sqrt');
+  const lrScaling: LrScaling = options.lrScaling ?? 'sqrt';
   const scale = { none: 1, sqrt: Math.sqrt(p.kMin), linear: p.kMin }[lrScaling];
   const learningRate = adam ? ADAM_LR / scale : 1.0;
   const rateNote = adam

@@ -17,7 +17,7 @@ test('--methods with a label the grid lacks names the known methods', () => {
   assert.throws(() => parseExperimentArgs(['copy', '--methods', ' , ']), /at least one method/);
 });
 
-test('the text experiment trains with Adam by default, with the paper\'s SGD on --optimizer sgd, and says which in the report', async () => {
+test('the text experiment trains with Adam by default, with the paper\'s SGD on --optimizer sgd, scales the rate with K, and says which in the report', async () => {
   const { textExperiment } = await import('../../src/experiments/text-experiment');
   const args = parseExperimentArgs(['text', '--file', 'x.txt', '--optimizer', 'adam']);
   assert.equal(args.optimizer, 'adam');
@@ -28,8 +28,11 @@ test('the text experiment trains with Adam by default, with the paper\'s SGD on 
   writeFileSync(file, 'to be or not to be, that is the question. '.repeat(200));
   const adam = textExperiment({ file, quick: true, optimizer: 'adam' });
   assert.equal(adam.config.optimizer, 'adam');
-  assert.equal(adam.config.lrScaling, 'none');
-  assert.match(adam.profileNotes.join('\n'), /Adam, learning rate 2e−3/);
+  assert.equal(adam.config.lrScaling, 'sqrt', 'the paper\'s scaling of the rate with K by default');
+  assert.match(adam.profileNotes.join('\n'), /Adam, learning rate γ0·√K with γ0 = 2e−3\/√2 \(2e−3 at K = 2/);
+  const unscaled = textExperiment({ file, quick: true, optimizer: 'adam', lrScaling: 'none' });
+  assert.deepEqual([unscaled.config.learningRate, unscaled.config.lrScaling], [2e-3, 'none']);
+  assert.match(unscaled.profileNotes.join('\n'), /Adam, learning rate 2e−3 at every K/);
   assert.equal(textExperiment({ file, quick: true }).config.optimizer, 'adam', 'Adam is the default');
   const sgd = textExperiment({ file, quick: true, optimizer: 'sgd' });
   assert.equal(sgd.config.optimizer, 'sgd');

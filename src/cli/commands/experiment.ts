@@ -10,9 +10,9 @@ const USAGE = `usage:
 engines: auto (default), ts, tfjs-node, tfjs-wasm. --methods runs a subset of the grid, e.g. "K=10,delta=0.1"
 (labels as in the report; "delta=" or "d=" may stand for "δ="). --first-seed S runs seeds S..S+N−1 (default 1), to add
 seeds to an earlier run. --merge DIR,DIR,... trains nothing: it combines the results of earlier runs of the same
-experiment and options (e.g. methods run in parallel) into one report and one set of plots. --optimizer (text only): adam (default, learning rate
-2e-3 at every K) or sgd (the paper's SGD, γ0·√K). --lr-scale (text only) scales the rate with the current K (default: none for
-Adam, sqrt for SGD); with Adam, γ0 = 2e-3/√Kmin (sqrt) or 2e-3/Kmin (linear), so K = Kmin keeps 2e-3. --streams N (text only) cuts the
+experiment and options (e.g. methods run in parallel) into one report and one set of plots. --optimizer (text only): adam (default) or sgd (the
+paper's SGD, γ0 = 1). --lr-scale (text only) scales the rate with the current K: sqrt (default, the paper's γ0·√K), linear
+or none; with Adam, γ0 = 2e-3/√Kmin (sqrt) or 2e-3/Kmin (linear), so the rate at K = Kmin is 2e-3. --streams N (text only) cuts the
 training text into N parallel streams (the batch) instead of the profile's. Progress goes to stderr; the output directory
 (default out/experiments/<name>-<timestamp>) gets per-run CSVs, SVG plots and report.md.`;
 
