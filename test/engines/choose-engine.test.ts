@@ -1,0 +1,42 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { chooseEngine } from '../../src/learner/engines/choose-engine';
+import type { EngineName } from '../../src/learner/engines/engine';
+import type { ModelSpec } from '../../src/learner/model/model-spec';
+
+const ALL: EngineName[] = ['ts', 'tfjs-node', 'tfjs-wasm'];
+const lstm = (layers: number, hidden: number): ModelSpec =>
+  ({ cell: 'lstm', layers, inputSize: 32, inputKind: 'tokens', embedSize: hidden, hiddenSize: hidden, outputSize: 32, head: 'softmax' });
+
+test('auto picks, for the benchmark configs, the engine that was fastest on them side by side', () => {
+  // (config, fastest engine in `npm run bench` on this machine)
+  const cases: Array<[ModelSpec, number, EngineName]> = [
+    [lstm(1, 64), 1, 'ts'], // 7.5k timesteps/s against 3.8k (wasm) and 1.0k (native)
+    [lstm(2, 50), 64, 'tfjs-wasm'], // copy task: 12.9k against 9.9k (native)
+    [lstm(2, 64), 32, 'tfjs-wasm'],
+    [lstm(1, 128), 8, 'tfjs-wasm'],
+    [lstm(1, 128), 16, 'tfjs-node'], // 10.7k against 8.9k (wasm)
+    [lstm(1, 64), 64, 'tfjs-node'],
+    [lstm(2, 50), 128, 'tfjs-node'],
+    [lstm(1, 256), 32, 'tfjs-node'], // 10.2k against 4.9k (wasm)
+  ];
+  for (const [spec, batch, want] of cases) assert.equal(chooseEngine(spec, batch, ALL), want, `${spec.layers}x${spec.hiddenSize} B=${batch}`);
+});
+
+test('auto falls back to what is available, and fails clearly when nothing is', () => {
+  assert.equal(chooseEngine(lstm(2, 50), 64, ['ts', 'tfjs-node']), 'tfjs-node', 'wasm missing: native');
+  assert.equal(chooseEngine(lstm(1, 256), 32, ['ts', 'tfjs-wasm']), 'tfjs-wasm', 'native missing: wasm');
+  assert.equal(chooseEngine(lstm(1, 256), 32, ['ts']), 'ts');
+  assert.equal(chooseEngine(lstm(1, 64), 1, ['tfjs-wasm']), 'tfjs-wasm');
+  assert.throws(() => chooseEngine(lstm(1, 64), 1, []), /no compute engine is available/);
+});
+
+test('the work measure counts gates: a tanh RNN or GRU of the same size is lighter than an LSTM', () => {
+  const gru: ModelSpec = { ...lstm(1, 128), cell: 'gru' };
+  const rnn: ModelSpec = { ...lstm(1, 128), cell: 'rnn' };
+  assert.equal(chooseEngine(lstm(1, 128), 16, ALL), 'tfjs-node'); // 16·4·128² ≈ 1.05M multiply-adds per step
+  assert.equal(chooseEngine(rnn, 16, ALL), 'tfjs-wasm'); // 16·1·128² ≈ 262k
+  assert.equal(chooseEngine(lstm(1, 128), 8, ALL), 'tfjs-wasm'); // 524k
+  assert.equal(chooseEngine(gru, 8, ALL), 'tfjs-wasm'); // 393k
+  assert.equal(chooseEngine(rnn, 8, ALL), 'ts'); // 131k
+});
