@@ -77,6 +77,8 @@ export interface TrainingConfig {
   readonly clipNorm: number;
   /** Compute engine: auto (chosen by model size and what is installed), ts, tfjs-node, tfjs-wasm. */
   readonly engine: 'auto' | 'ts' | 'tfjs-node' | 'tfjs-wasm';
+  /** Where windows train: a worker thread (overlapping consuming, decoding and publishing) or the event loop's thread. */
+  readonly thread: 'worker' | 'main';
   /** Skip an update whose loss or gradient is not finite, or whose gradient norm exceeds this (0 = no bound). */
   readonly maxGradNorm: number;
   /** After this many skipped updates in a row, roll the model back to the newest checkpoint (0 = never). */
@@ -179,7 +181,7 @@ export const defaultConfig: ServiceConfig = {
   },
   training: {
     scheme: 'paper', batchStreams: 16, flushAfterMs: 200, idleFlushMs: 2000, optimizer: 'sgd', learningRate: 0.1,
-    lrScaling: 'sqrt', momentum: 0, weightDecay: 1e-5, clipNorm: 1, engine: 'auto', maxGradNorm: 0, rollbackAfterSkips: 3,
+    lrScaling: 'sqrt', momentum: 0, weightDecay: 1e-5, clipNorm: 1, engine: 'auto', thread: 'worker', maxGradNorm: 0, rollbackAfterSkips: 3,
   },
   truncation: {
     mode: 'adaptive', k0: 15, delta: 0.1, window: 100, tau: 90, kMin: 2, kMax: 100, method: 'ols',
@@ -385,6 +387,10 @@ export const configSpec: ConfigSpec = {
     engine: {
       type: 'enum', values: ['auto', 'ts', 'tfjs-node', 'tfjs-wasm'],
       doc: 'Compute engine: auto (chosen by model size and what is installed), ts (pure TypeScript), tfjs-node, tfjs-wasm.',
+    },
+    thread: {
+      type: 'enum', values: ['worker', 'main'],
+      doc: 'Where windows train: worker (a worker thread, while the event loop consumes, decodes and publishes) or main (the event loop\'s thread).',
     },
     maxGradNorm: {
       type: 'number', min: 0,

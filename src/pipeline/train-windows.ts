@@ -11,11 +11,18 @@ export interface TrainWindowsOptions {
   readonly scheduler?: SchedulerLike;
   /** When the input completes, also train the steps of keys with fewer than k1 waiting (shorter windows). */
   readonly flushOnComplete?: boolean;
+  /**
+   * Whether the next full batch may train in the background ({@link OnlineLearner.begin}) while steps keep
+   * arriving, given the windows in flight whose reports have not been emitted; a window's report is emitted
+   * once the next one runs, or earlier when nothing else trains. Default: never (each window trains at once).
+   */
+  readonly overlap?: (inFlight: number) => boolean;
 }
 
 /**
  * Feeds steps to the learner and emits a report per training window. A window runs as soon as B keys are
- * ready (synchronously, before the next step is observed), or when the oldest ready key has waited
+ * ready (synchronously, before the next step is observed; with `overlap`, handed to the learner's worker
+ * and reported once applied, while later steps are observed), or when the oldest ready key has waited
  * `flushAfterMs` (a partial batch, on the scheduler). When the input
  * completes, every ready key is trained before completing (and, with `flushOnComplete`, every waiting step). Errors thrown by the learner are errors of
  * the stream (they are bugs or fatal engine failures, not per-record problems).
@@ -24,13 +31,22 @@ export function trainWindows(learner: OnlineLearner, options: TrainWindowsOption
   const scheduler = options.scheduler ?? asapScheduler;
   return (source) => new Observable<WindowReport>((subscriber) => {
     let flushTimer: Subscription | undefined;
+    // Windows trained in the background report here once applied, before anything trained after them.
+    learner.onLateWindow((w) => {
+      if ('error' in w) subscriber.error(w.error);
+      else subscriber.next(w.report);
+    });
 
     /** Trains up to B ready keys; false when the learner failed (the stream then errors). */
-    const trainOne = (): boolean => {
-      const keys = learner.readyKeys().slice(0, options.batchStreams);
+    const trainOne = (full = false): boolean => {
       try {
-        if (keys.length > 0) for (const report of learner.learn(keys)) subscriber.next(report);
-        return true;
+        const keys = learner.readyKeys().slice(0, options.batchStreams);
+        if (keys.length > 0) {
+          // A window in flight is reported by begin (after the next is handed over) or by learn (before it trains).
+          const reports = full && options.overlap?.(learner.windowsInFlight) ? learner.begin(keys) : learner.learn(keys);
+          for (const report of reports) subscriber.next(report);
+        }
+        return !subscriber.closed;
       } catch (e) {
         subscriber.error(e);
         return false;
@@ -44,7 +60,7 @@ export function trainWindows(learner: OnlineLearner, options: TrainWindowsOption
       while (learner.readyKeys().length >= options.batchStreams) {
         flushTimer?.unsubscribe();
         flushTimer = undefined;
-        if (!trainOne() || subscriber.closed) return;
+        if (!trainOne(true) || subscriber.closed) return;
       }
       if (learner.readyKeys().length > 0 && !flushTimer) {
         flushTimer = scheduler.schedule(() => {
@@ -63,6 +79,13 @@ export function trainWindows(learner: OnlineLearner, options: TrainWindowsOption
       complete: () => {
         flushTimer?.unsubscribe();
         flushTimer = undefined;
+        try {
+          learner.settle();
+        } catch (e) {
+          subscriber.error(e);
+          return;
+        }
+        if (subscriber.closed) return;
         while (learner.readyKeys().length > 0) if (!trainOne()) return;
         try {
           if (options.flushOnComplete) for (const report of learner.flush()) subscriber.next(report);
@@ -76,6 +99,7 @@ export function trainWindows(learner: OnlineLearner, options: TrainWindowsOption
     return () => {
       inner.unsubscribe();
       flushTimer?.unsubscribe();
+      learner.onLateWindow(undefined);
     };
   });
 }

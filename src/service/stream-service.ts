@@ -269,7 +269,12 @@ export class StreamService {
         tap((p) => this.tracker.consumed(p.message, this.checkpoints ? 0 : p.steps.length)),
         concatMap((p) => from(p.steps)),
         // With checkpoints, steps still waiting at shutdown are saved and trained after the restart (full windows).
-        trainWindows(learner, { batchStreams: c.training.batchStreams, flushAfterMs: c.training.flushAfterMs, flushOnComplete: !this.checkpoints }),
+        // Full batches train in the worker (if training.thread=worker) while later records are consumed; a window
+        // after which a diagnostic is due trains at once, so that the diagnostic sees what it would without the worker.
+        trainWindows(learner, {
+          batchStreams: c.training.batchStreams, flushAfterMs: c.training.flushAfterMs, flushOnComplete: !this.checkpoints,
+          overlap: (inFlight) => !controller.dueAfterNextWindow(inFlight),
+        }),
         tap(() => {
           const before = { history: controller.insufficientHistory, nonFinite: controller.nonFiniteNorms };
           let diagnostic: DiagnosticReport | undefined;
@@ -310,7 +315,7 @@ export class StreamService {
     for (const old of this.recency.keys()) {
       if (this.recency.size <= max || scanned++ >= 256) break;
       const learner = this.parts.learner;
-      if (learner.isReady(old) || (!this.checkpoints && (learner.history(old)?.waiting ?? 0) > 0)) continue;
+      if (learner.isReady(old) || (!this.checkpoints && learner.waitingSteps(old) > 0)) continue;
       const state = captureKeyState(this.stateParts(), old);
       if (state) {
         this.spillWriter.reset();
@@ -491,7 +496,7 @@ export class StreamService {
       if (this.stopping || this.fatal || this.parts.learner.readyKeys().length > 0) return;
       const learner = this.parts.learner;
       const keys = [...this.keyPartition.keys()]
-        .map((key) => ({ key, pending: learner.history(key)?.waiting ?? 0 }))
+        .map((key) => ({ key, pending: learner.waitingSteps(key) }))
         .filter((k) => k.pending > 0)
         .sort((a, b) => b.pending - a.pending)
         .slice(0, this.config.training.batchStreams)
@@ -717,6 +722,9 @@ export class StreamService {
 
   private async writeCheckpoint(store: InstanceCheckpoints, reason: string, also: readonly TopicPartitionKey[]): Promise<boolean> {
     const started = performance.now();
+    this.parts.learner.settle(); // windows in flight are part of this checkpoint, their predictions queued before it
+    // A periodic checkpoint is not taken while updates are being skipped (windows just applied may say so).
+    if ((reason === 'windows' || reason === 'time') && this.skippedInARow > 0) return false;
     const sizes = this.checkpointSizes;
     const writers = { keys: new ByteWriter(Math.ceil(sizes.keys * 1.05) + 4096), evicted: new ByteWriter(Math.ceil(sizes.evicted * 1.05) + 4096) };
     const files = captureServiceState(this.stateParts(), { recency: [...this.recency.keys()], evicted: this.evicted.snapshot() }, writers);

@@ -150,6 +150,8 @@ describe('checkpoints on a real broker', { timeout: 300_000 }, () => {
     await producer.send({ topic: 'ck3-in', messages: Array.from({ length: 80 }, (_, t) => rec(t, Math.sin(t + 1))) });
     await waitFor(() => svc.status.stepsTrained >= 80, 30_000, () => JSON.stringify(svc.status));
     await waitFor(() => svc.status.windows >= 20, 30_000, () => 'windows');
+    // The newest checkpoint holds these parameters (periodic ones may still be behind the latest windows).
+    assert.ok(await svc.checkpointNow('test'), 'checkpoint written');
     const before = new Map([...svc.learnerParts.params.tensors].map(([n, t]) => [n, Float32Array.from(t.data)]));
     // Targets of 3e38 are finite numbers (valid records), but their squared error overflows float32: every
     // window's loss is +Inf, so every update is skipped.

@@ -1,14 +1,14 @@
 import type { SequenceStep, StepOutcome } from '../../domain/sequence-step';
 import type { Engine, LagNorms } from '../engines/engine';
-import type { ModelSpec } from '../model/model-spec';
+import { stateSize, type ModelSpec } from '../model/model-spec';
 import type { ParamSet } from '../model/param-set';
-import { clipGradNorm, globalNorm } from '../optim/clip-grad-norm';
 import type { LrScaling } from '../optim/lr-scaling';
 import { scaledLearningRate } from '../optim/lr-scaling';
 import type { Optimizer } from '../optim/optimizer';
 import { KeyHistory, type KeyHistorySnapshot } from './key-history';
 import { gatherWindow, packStates, unpackState } from './stream-batch';
 import { windowPlan, windowStart, type TbpttScheme, type WindowPlan } from './window-plan';
+import { inlineRunner, type WindowRunner, type WindowStepJob, type WindowStepResult } from './window-step';
 
 export interface OnlineLearnerOptions {
   readonly spec: ModelSpec;
@@ -33,7 +33,39 @@ export interface OnlineLearnerOptions {
    * whose scratch memory the engine then keeps. The service sets it to training.batchStreams.
    */
   readonly maxStreams?: number;
+  /**
+   * Where window steps (forward, backward, update) run; default: at once on this thread with `engine`,
+   * `params` and `optimizer`. A worker runner lets {@link OnlineLearner.begin} overlap a window with
+   * everything else this thread does.
+   */
+  readonly runner?: WindowRunner;
 }
+
+/** A window handed to the runner: what its result is applied to. */
+interface PreparedWindow {
+  readonly keys: KeyHistory[];
+  readonly k1: number;
+  readonly starts: number[];
+  readonly T: number;
+  readonly nextStarts: number[];
+  readonly keepStatesAfter: number[];
+  /** First new position per stream, and the sources of the new steps (taken before they are marked trained). */
+  readonly firstNew: number[];
+  readonly sources: Array<Array<StepOutcome['source']>>;
+  readonly started: number;
+  readonly job: WindowStepJob;
+  /** Snapshots stored when the window was handed over, filled in once its step has run. */
+  readonly placeholders: Array<{ readonly b: number; readonly kept: boolean; readonly state: Float32Array }>;
+}
+
+/**
+ * Windows handed over and not applied yet, at most: enough queued work for the worker to bridge this
+ * thread's longer tasks (publishing a fetch's predictions, the next fetch).
+ */
+const MAX_IN_FLIGHT = 8;
+
+/** A window that finished after {@link OnlineLearner.begin} returned: its report, or why it failed. */
+export type LateWindow = { readonly report: WindowReport } | { readonly error: Error };
 
 /** What one training window did. */
 export interface WindowReport {
@@ -75,10 +107,78 @@ export class OnlineLearner {
   skippedUpdates = 0;
   /** Steps observed but not trained yet, over all keys (what backpressure bounds). */
   pendingSteps = 0;
+  private readonly runner: WindowRunner;
+  /** Windows handed to the runner and not applied yet, oldest first. */
+  private readonly inFlight: PreparedWindow[] = [];
+  /** States of snapshots that windows in flight will fill in → where they come from. */
+  private readonly unfilled = new Map<Float32Array, { readonly window: PreparedWindow; readonly b: number; readonly kept: boolean }>();
+  private lateListener: ((w: LateWindow) => void) | undefined;
 
   constructor(private readonly options: OnlineLearnerOptions) {
     this.kValue = options.k;
     this.plan = windowPlan(options.scheme, options.k);
+    this.runner = options.runner ?? inlineRunner(options.engine, options.spec, options.params, options.optimizer);
+  }
+
+  /** Windows handed over by {@link begin} whose reports have not been delivered yet. */
+  get windowsInFlight(): number {
+    return this.inFlight.length;
+  }
+
+  /**
+   * Where windows started by {@link begin} report once they are applied (in training order; reports that
+   * finished with no listener set wait for the next one). Undefined removes the listener.
+   */
+  onLateWindow(listener: ((w: LateWindow) => void) | undefined): void {
+    this.lateListener = listener;
+    if (listener && this.undelivered.length > 0 && !this.delivering) this.deliver(this.undelivered.shift()!);
+  }
+
+  /**
+   * Applies the window started by {@link begin} once its step has run: waits for it when `wait`, else
+   * only if it has finished. Its report goes to the late-window listener. Returns whether nothing is left
+   * in flight. Every method that reads or changes what that window changes calls this first.
+   */
+  settle(wait = true): boolean {
+    while (this.inFlight.length > 0) {
+      const late = this.collect(wait);
+      if (!late) return false;
+      this.deliver(late);
+    }
+    return true;
+  }
+
+  /** Applies the oldest window in flight once its step has run (waiting for it if `wait`); undefined while it runs. */
+  private collect(wait: boolean): LateWindow | undefined {
+    const w = this.inFlight[0];
+    if (!w) return undefined;
+    try {
+      const result = this.runner.collect(wait);
+      if (!result) return undefined;
+      this.inFlight.shift();
+      return { report: this.applyWindow(w, result, true) };
+    } catch (e) {
+      this.inFlight.shift();
+      return { error: e as Error };
+    }
+  }
+
+  private readonly undelivered: LateWindow[] = [];
+  private delivering = false;
+
+  /**
+   * Hands late windows to the listener in training order. A window applied while the listener is busy
+   * with an earlier one (its handling ran a diagnostic, which applies the window in flight) waits its turn.
+   */
+  private deliver(late: LateWindow): void {
+    this.undelivered.push(late);
+    if (this.delivering) return;
+    this.delivering = true;
+    try {
+      while (this.lateListener && this.undelivered.length > 0) this.lateListener(this.undelivered.shift()!);
+    } finally {
+      this.delivering = false;
+    }
   }
 
   /** Current truncation length K. */
@@ -89,6 +189,7 @@ export class OnlineLearner {
   /** Changes K from the next window on (the learning rate follows if lrScaling says so). */
   setK(k: number): void {
     if (k === this.kValue) return;
+    this.settle();
     this.kValue = k;
     this.plan = windowPlan(this.options.scheme, k);
     this.ready.clear();
@@ -115,11 +216,18 @@ export class OnlineLearner {
   }
 
   history(key: string): KeyHistory | undefined {
+    this.settle();
     return this.keys.get(key);
+  }
+
+  /** Steps of `key` waiting to be trained (0 for an unknown key); does not wait for a window in flight. */
+  waitingSteps(key: string): number {
+    return this.keys.get(key)?.waiting ?? 0;
   }
 
   /** Drops a key's history and state (revoked partition, evicted key); returns it, e.g. to persist it. */
   forget(key: string): KeyHistory | undefined {
+    this.settle();
     const h = this.keys.get(key);
     if (!h) return undefined;
     this.keys.delete(key);
@@ -130,6 +238,7 @@ export class OnlineLearner {
 
   /** K and the counters as data. */
   globals(): OnlineLearnerGlobals {
+    this.settle();
     return { k: this.kValue, windows: this.windows, skippedUpdates: this.skippedUpdates };
   }
 
@@ -138,6 +247,7 @@ export class OnlineLearner {
     if (!Number.isInteger(g?.k) || g.k < 1 || !Number.isInteger(g.windows) || !Number.isInteger(g.skippedUpdates)) {
       throw new RangeError('learner state: k, windows and skippedUpdates must be integers (k ≥ 1)');
     }
+    this.settle();
     this.setK(g.k);
     this.windows = g.windows;
     this.skippedUpdates = g.skippedUpdates;
@@ -145,11 +255,13 @@ export class OnlineLearner {
 
   /** Every key, in the learner's order (which diagnostic sampling and flushing follow). */
   keyNames(): string[] {
+    this.settle();
     return [...this.keys.keys()];
   }
 
   /** A key's history as data (undefined for an unknown key). */
   snapshotKey(key: string): KeyHistorySnapshot | undefined {
+    this.settle();
     return this.keys.get(key)?.snapshot();
   }
 
@@ -159,6 +271,7 @@ export class OnlineLearner {
    * the order they became ready, so that windows take them as they would have.
    */
   adopt(histories: readonly KeyHistorySnapshot[], readyOrder: readonly string[] = []): void {
+    this.settle();
     const adopted = new Set<string>();
     for (const snap of histories) {
       const h = KeyHistory.restore(this.options.spec, this.options.historySteps, snap);
@@ -174,6 +287,7 @@ export class OnlineLearner {
 
   /** Replaces every stored hidden state that holds a non-finite number by the zero state; returns how many. */
   resetNonFiniteStates(): number {
+    this.settle();
     let n = 0;
     for (const h of this.keys.values()) {
       for (const s of h.snapshots) {
@@ -203,11 +317,79 @@ export class OnlineLearner {
    * window (one optimizer step); in steady state that is all of them.
    */
   learn(keys: readonly string[]): WindowReport[] {
+    this.settle();
+    this.checkReady(keys);
+    return this.trainGrouped(keys, () => this.plan.newSteps);
+  }
+
+  /**
+   * Like {@link learn}, but a window that is one optimizer step is handed to the runner and this returns at
+   * once, with no reports; the window's report comes to the late-window listener once it is applied
+   * ({@link settle}). Keys and counters are updated at once as if the window had trained, so which keys
+   * are ready, and thus which windows run in which order, is the same as with {@link learn}. A window
+   * still in flight is applied first, and reported once the new one is handed over (its handling then
+   * overlaps the new window; it must not change K or run diagnostics, see
+   * TruncationController.dueAfterNextWindow). With a runner that cannot hand over, or several windows,
+   * this is {@link learn}.
+   */
+  begin(keys: readonly string[]): WindowReport[] {
+    // Windows in flight are applied as room is needed, but reported only once the new one is handed over.
+    const applied: LateWindow[] = [];
+    const report = (): void => { for (const late of applied.splice(0)) this.deliver(late); };
+    const applyAll = (): void => { while (this.inFlight.length > 0) applied.push(this.collect(true)!); };
+    while (this.inFlight.length >= MAX_IN_FLIGHT) applied.push(this.collect(true)!);
+    if (applied.some((late) => 'error' in late)) {
+      report();
+      return [];
+    }
+    this.checkReady(keys);
+    const k1 = this.plan.newSteps;
+    const hs = keys.map((k) => this.keys.get(k)!);
+    const length = (h: KeyHistory) => h.trained + k1 - this.contextStart(h);
+    const oneWindow = hs.length <= (this.options.maxStreams ?? Infinity) && hs.every((h) => length(h) === length(hs[0]));
+    // A window that needs a state a window in flight has not produced yet, other than one it stores: apply them first.
+    if (!oneWindow || hs.some((h) => this.needsUnfilled(h))) applyAll();
+    const w = oneWindow ? this.prepareWindow(hs, k1) : undefined;
+    if (!w || !this.runner.submit(w.job)) {
+      applyAll();
+      report();
+      return w ? [this.applyWindow(w, this.runner.run(w.job), false)] : this.trainGrouped(keys, () => k1);
+    }
+    this.inFlight.push(w);
+    this.storePlaceholders(w);
+    this.markWindowTrained(w);
+    report();
+    return [];
+  }
+
+  /** Whether key `h`'s next window would start from an unfilled state through a forward pass (not directly). */
+  private needsUnfilled(h: KeyHistory): boolean {
+    const start = this.contextStart(h);
+    const snap = h.snapshotAtOrBefore(start);
+    return snap !== undefined && snap.pos !== start && this.unfilled.has(snap.state);
+  }
+
+  /** Stores the states a handed-over window will produce as snapshots to be filled in when it is applied. */
+  private storePlaceholders(w: PreparedWindow): void {
+    const size = stateSize(this.options.spec);
+    const minSpacing = Math.max(8, w.k1);
+    w.keys.forEach((h, b) => {
+      const add = (pos: number, kept: boolean) => {
+        const state = new Float32Array(size);
+        w.placeholders.push({ b, kept, state });
+        this.unfilled.set(state, { window: w, b, kept });
+        h.addSnapshot(pos, state, minSpacing);
+      };
+      if (w.keepStatesAfter.length > 0) add(w.nextStarts[b], true);
+      add(w.starts[b] + w.T, false);
+    });
+  }
+
+  private checkReady(keys: readonly string[]): void {
     for (const key of keys) {
       const h = this.keys.get(key);
       if (!h || h.pending < this.plan.newSteps) throw new Error(`key ${key} is not ready to train`);
     }
-    return this.trainGrouped(keys, () => this.plan.newSteps);
   }
 
   /**
@@ -215,7 +397,9 @@ export class OnlineLearner {
    * fewer than k1 steps wait: used before a key leaves this instance (shutdown, revoked partition), so that
    * every consumed record is trained once. The windows keep the scheme's context (k2 − k1 steps).
    */
-  flush(keys: readonly string[] = [...this.keys.keys()]): WindowReport[] {
+  flush(keys?: readonly string[]): WindowReport[] {
+    this.settle();
+    keys ??= [...this.keys.keys()];
     const reports: WindowReport[] = [];
     const of = (k: string) => this.keys.get(k);
     let rest = keys.filter((k) => (of(k)?.waiting ?? 0) > 0);
@@ -246,70 +430,102 @@ export class OnlineLearner {
     const max = this.options.maxStreams ?? Infinity;
     const reports: WindowReport[] = [];
     for (const g of groups.values()) {
-      for (let i = 0; i < g.keys.length; i += max) reports.push(this.trainWindow(g.keys.slice(i, i + max), g.k1));
+      for (let i = 0; i < g.keys.length; i += max) {
+        const w = this.prepareWindow(g.keys.slice(i, i + max), g.k1);
+        reports.push(this.applyWindow(w, this.runner.run(w.job), false));
+      }
     }
     return reports;
   }
 
-  private trainWindow(keys: KeyHistory[], k1: number): WindowReport {
+  /** Gathers a window of k1 new steps for the given keys (one group: same length) and its step job. */
+  private prepareWindow(keys: KeyHistory[], k1: number): PreparedWindow {
     const started = performance.now();
-    const { spec, engine, params, optimizer } = this.options;
-    const B = keys.length;
+    const { spec } = this.options;
 
     // 1. Take the stored detached states and gather the window [start, start + T) per stream.
     const starts = keys.map((h) => this.contextStart(h));
     const T = keys[0].trained + k1 - starts[0];
-    const initial = packStates(spec, keys.map((h, b) => this.stateEntering(h, starts[b])));
+    const states = keys.map((h, b) => this.stateEntering(h, starts[b]));
+    const initial = packStates(spec, states);
     const window = gatherWindow(spec, keys, starts, T);
+    // States the window in flight has not produced yet come from its result, in the worker.
+    const carried = states.map((st) => this.unfilled.get(st));
+    const back = (w: PreparedWindow) => {
+      const i = this.inFlight.indexOf(w);
+      if (i < 0) throw new Error('a window carries state from a window that is not in flight');
+      return this.inFlight.length - i;
+    };
+    const carry = carried.some((c) => c !== undefined)
+      ? carried.map((c) => (c ? { stream: c.b, kept: c.kept, back: back(c.window) } : null)) : undefined;
 
-    // 2. Forward T steps, losses on the newest k1, backward (the engine's hand-derived pass).
+    // 2. Forward T steps, losses on the newest k1, backward (the engine's hand-derived pass), clip, step:
+    //    skipped when the loss or gradient is not finite, or the gradient explodes.
     const lossFrom = T - k1;
     const nextStarts = keys.map((h) => windowStart(this.plan, h.trained + k1));
     const carryAfter = nextStarts[0] - starts[0] - 1; // the same for every stream of the group
     const keepStatesAfter = carryAfter >= 0 && carryAfter < T - 1 ? [carryAfter] : [];
-    const result = engine.trainWindow(spec, params, window, initial, { lossFrom, outputsFrom: lossFrom, keepStatesAfter });
+    const job: WindowStepJob = {
+      window, initial, options: { lossFrom, outputsFrom: lossFrom, keepStatesAfter }, learningRate: this.learningRate,
+      clipNorm: this.options.clipNorm > 0 ? this.options.clipNorm / k1 : 0, maxGradNorm: this.options.maxGradNorm,
+      ...(carry ? { carry } : {}),
+    };
+    const firstNew = keys.map((h) => h.trained);
+    const sources = keys.map((h) => Array.from({ length: k1 }, (_, i) => h.sourceAt(h.trained + i)));
+    return { keys, k1, starts, T, nextStarts, keepStatesAfter, firstNew, sources, started, job, placeholders: [] };
+  }
+
+  /** Marks a window's new steps trained and updates which keys are ready (before or after its step ran). */
+  private markWindowTrained(w: PreparedWindow): void {
+    for (const h of w.keys) {
+      h.markTrained(w.k1);
+      this.pendingSteps -= w.k1;
+      h.drainInbox(this.plan.length - this.plan.newSteps);
+      if (h.pending < this.plan.newSteps) this.ready.delete(h.key);
+    }
+  }
+
+  /** Scores the window's steps, stores the carried states and counts the window; `marked`: steps already marked trained. */
+  private applyWindow(w: PreparedWindow, result: WindowStepResult & { computeSeconds?: number }, marked: boolean): WindowReport {
+    const { spec } = this.options;
+    const { keys, k1 } = w;
+    const B = keys.length;
 
     // 3. Score: progressive-validation outcomes, predicted before this update.
     const C = spec.outputSize;
     const outcomes: StepOutcome[] = [];
     for (let b = 0; b < B; b++) {
       for (let i = 0; i < k1; i++) {
-        const pos = keys[b].trained + i;
         outcomes.push({
           key: keys[b].key,
-          source: keys[b].sourceAt(pos),
+          source: w.sources[b][i],
           output: result.outputs[i].slice(b * C, (b + 1) * C),
           loss: result.stepLosses[i][b],
         });
       }
     }
+    if (result.skipped) this.skippedUpdates++;
 
-    // 4. Clip and step (skipped when the loss or gradient is not finite, or the gradient explodes).
-    const gradNorm = globalNorm(result.grads);
-    let skipped: WindowReport['skipped'];
-    if (!Number.isFinite(result.loss) || !Number.isFinite(gradNorm)) skipped = 'non-finite';
-    else if (this.options.maxGradNorm > 0 && gradNorm > this.options.maxGradNorm) skipped = 'gradient-too-large';
-    if (skipped) {
-      this.skippedUpdates++;
+    // 4. Store the detached states for the next windows and mark the new steps trained.
+    if (marked) {
+      for (const p of w.placeholders) {
+        p.state.set(unpackState(spec, p.kept ? result.keptStates[0] : result.finalState, p.b));
+        this.unfilled.delete(p.state);
+      }
     } else {
-      if (this.options.clipNorm > 0) clipGradNorm(result.grads, this.options.clipNorm / k1);
-      optimizer.step(params, result.grads, this.learningRate);
+      const minSpacing = Math.max(8, k1);
+      for (let b = 0; b < B; b++) {
+        const h = keys[b];
+        if (w.keepStatesAfter.length > 0) h.addSnapshot(w.nextStarts[b], unpackState(spec, result.keptStates[0], b), minSpacing);
+        h.addSnapshot(w.starts[b] + w.T, unpackState(spec, result.finalState, b), minSpacing);
+      }
     }
-
-    // 5. Store the detached states for the next windows and mark the new steps trained.
-    const minSpacing = Math.max(8, k1);
-    for (let b = 0; b < B; b++) {
-      const h = keys[b];
-      if (keepStatesAfter.length > 0) h.addSnapshot(nextStarts[b], unpackState(spec, result.keptStates[0], b), minSpacing);
-      h.addSnapshot(starts[b] + T, unpackState(spec, result.finalState, b), minSpacing);
-      h.markTrained(k1);
-      this.pendingSteps -= k1;
-      h.drainInbox(this.plan.length - this.plan.newSteps);
-      if (h.pending < this.plan.newSteps) this.ready.delete(h.key);
-    }
+    if (!marked) this.markWindowTrained(w);
     this.windows++;
-    const durationSeconds = (performance.now() - started) / 1000;
-    return { outcomes, loss: result.loss, streams: B, steps: T, k: this.kValue, gradNorm, durationSeconds, ...(skipped ? { skipped } : {}) };
+    // In a worker, the step's own compute time (the wait for it is not training).
+    const durationSeconds = result.computeSeconds ?? (performance.now() - w.started) / 1000;
+    const { skipped } = result;
+    return { outcomes, loss: result.loss, streams: B, steps: w.T, k: this.kValue, gradNorm: result.gradNorm, durationSeconds, ...(skipped ? { skipped } : {}) };
   }
 
   /**
@@ -318,6 +534,7 @@ export class OnlineLearner {
    * Returns undefined when no key has enough history.
    */
   diagnose(window: number, streams: number, pick: (candidates: KeyHistory[], n: number) => KeyHistory[] = (c, n) => c.slice(0, n)): LagNorms | undefined {
+    this.settle();
     const candidates = [...this.keys.values()].filter((h) => h.total >= window && h.total - window >= h.oldest
       && h.snapshotAtOrBefore(h.total - window) !== undefined);
     if (candidates.length === 0) return undefined;

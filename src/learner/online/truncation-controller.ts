@@ -80,6 +80,16 @@ export class TruncationController {
     return byCount || byTime ? this.runNow() : undefined;
   }
 
+  /**
+   * Whether a diagnostic will be due after the next window: the learner then trains that window at once
+   * (not in the background), so that the diagnostic sees the same steps and parameters either way.
+   * `notCounted`: windows trained whose reports have not reached {@link afterWindow} yet.
+   */
+  dueAfterNextWindow(notCounted = 0): boolean {
+    const { everyWindows, everyMs } = this.options;
+    return (everyWindows > 0 && this.windowsSince + notCounted + 1 >= everyWindows) || (everyMs > 0 && this.options.now() - this.lastRunMs >= everyMs);
+  }
+
   /** Runs a diagnostic now (returns undefined, and counts it, when no key has enough history). */
   runNow(): DiagnosticReport | undefined {
     const started = this.options.now();

@@ -1,0 +1,152 @@
+import { join } from 'node:path';
+import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
+import type { EngineName } from '../engines/engine';
+import type { ModelSpec } from '../model/model-spec';
+import type { ParamSet } from '../model/param-set';
+import type { OptimizerConfig } from '../optim/create-optimizer';
+import type { WindowRunner, WindowStepJob, WindowStepResult } from '../online/window-step';
+import type { WorkerDone, WorkerReply, WorkerRequest } from './worker-protocol';
+
+type RequestBody = WorkerRequest extends infer R ? R extends WorkerRequest ? Omit<R, 'seq' | 'paramsVersion'> : never : never;
+
+export interface WorkerRunnerOptions {
+  readonly spec: ModelSpec;
+  readonly batch: number;
+  readonly engine: EngineName | 'auto';
+  /** Parameters in shared memory ({@link shareParams}); the worker updates them in place. */
+  readonly params: ParamSet;
+  readonly optimizer: OptimizerConfig;
+}
+
+/**
+ * Runs training steps in a worker thread (src/learner/worker/training-worker.ts), so that this thread keeps
+ * consuming, decoding and publishing while a window trains. A step handed over with `submit` runs while
+ * this thread goes on; `collect` takes its result; every other request waits for the worker synchronously
+ * (Atomics.wait), after the requests before it: the worker runs them strictly in order. `onIdle` is called
+ * when a handed-over step has finished and this thread was not waiting for it.
+ */
+export class WorkerRunner implements WindowRunner {
+  private readonly worker: Worker;
+  private readonly port: MessagePort;
+  private readonly signal = new Int32Array(new SharedArrayBuffer(4));
+  private readonly replies = new Map<number, WorkerReply>();
+  private seq = 0;
+  /** Handed-over steps not collected yet, oldest first. */
+  private readonly pendingSteps: number[] = [];
+  private exited: Error | undefined;
+  /** Called (on this thread's event loop) once a handed-over step's result can be collected. */
+  onStepDone: (() => void) | undefined;
+  engineName: EngineName = 'ts';
+  engineBackend = '';
+  engineReason = '';
+
+  private constructor(private readonly params: ParamSet) {
+    this.worker = new Worker(join(__dirname, 'training-worker.js'));
+    const channel = new MessageChannel();
+    this.port = channel.port1;
+    this.worker.postMessage(channel.port2, [channel.port2]);
+    this.worker.on('message', (m: WorkerDone) => {
+      if (this.pendingSteps.includes(m.done) && this.onStepDone) this.onStepDone();
+    });
+    this.worker.on('error', (e) => { this.exited = e; });
+    this.worker.on('exit', (code) => { this.exited ??= new Error(`the training worker exited (code ${code})`); });
+    this.worker.unref();
+  }
+
+  /** Starts the worker and loads the engine in it. */
+  static async start(o: WorkerRunnerOptions): Promise<WorkerRunner> {
+    const r = new WorkerRunner(o.params);
+    const params = [...o.params.tensors].map(([name, t]) => {
+      if (!(t.data.buffer instanceof SharedArrayBuffer)) throw new Error(`parameter ${name} is not in shared memory (use shareParams)`);
+      return [name, t.shape, t.data] as const;
+    });
+    r.worker.ref();
+    try {
+      const seq = r.post({ op: 'init', spec: o.spec, batch: o.batch, engine: o.engine, params, optimizer: o.optimizer, signal: r.signal });
+      await new Promise<void>((resolve, reject) => {
+        const onMessage = (m: WorkerDone) => { if (m.done === seq) { r.worker.off('exit', onExit); r.worker.off('message', onMessage); resolve(); } };
+        const onExit = () => { r.worker.off('message', onMessage); reject(r.exited ?? new Error('the training worker exited')); };
+        r.worker.on('message', onMessage);
+        r.worker.on('exit', onExit);
+      });
+      const info = r.wait(seq) as { name: EngineName; backend: string; reason: string };
+      r.engineName = info.name;
+      r.engineBackend = info.backend;
+      r.engineReason = info.reason;
+    } catch (e) {
+      await r.worker.terminate();
+      throw e;
+    } finally {
+      r.worker.unref();
+    }
+    return r;
+  }
+
+  /** Sends a request and waits for its reply (after every request sent before it). */
+  call(body: RequestBody): unknown {
+    return this.wait(this.post(body));
+  }
+
+  run(job: WindowStepJob): WindowStepResult {
+    if (this.pendingSteps.length > 0) throw new Error('collect the handed-over training steps before running another');
+    return this.call({ op: 'step', job }) as WindowStepResult;
+  }
+
+  submit(job: WindowStepJob): boolean {
+    this.pendingSteps.push(this.post({ op: 'step', job }));
+    this.worker.ref(); // the process waits for the steps
+    return true;
+  }
+
+  collect(wait: boolean): WindowStepResult | undefined {
+    const seq = this.pendingSteps[0];
+    if (seq === undefined) return undefined;
+    if (!wait) {
+      this.drain();
+      if (!this.replies.has(seq)) return undefined;
+    }
+    this.pendingSteps.shift();
+    if (this.pendingSteps.length === 0) this.worker.unref();
+    return this.wait(seq) as WindowStepResult;
+  }
+
+  /** Stops the worker. */
+  async terminate(): Promise<void> {
+    this.pendingSteps.length = 0;
+    this.onStepDone = undefined;
+    await this.worker.terminate();
+  }
+
+  private post(body: RequestBody): number {
+    if (this.exited) throw this.exited;
+    const seq = ++this.seq;
+    this.port.postMessage({ ...body, seq, paramsVersion: this.params.version } as WorkerRequest);
+    return seq;
+  }
+
+  private drain(): void {
+    for (let m = receiveMessageOnPort(this.port); m; m = receiveMessageOnPort(this.port)) {
+      const reply = m.message as WorkerReply;
+      this.replies.set(reply.seq, reply);
+    }
+  }
+
+  private wait(seq: number): unknown {
+    for (;;) {
+      this.drain();
+      const reply = this.replies.get(seq);
+      if (reply) {
+        this.replies.delete(seq);
+        if (reply.ok) return reply.value;
+        const e = new Error(reply.message);
+        if (reply.stack) e.stack = reply.stack;
+        throw e;
+      }
+      if (this.exited) throw this.exited;
+      const seen = Atomics.load(this.signal, 0);
+      // The reply is posted before the signal moves, so a changed signal means a message to drain; the
+      // timeout only bounds the wait if the worker died without replying.
+      if (seen < seq) Atomics.wait(this.signal, 0, seen, 1000);
+    }
+  }
+}
