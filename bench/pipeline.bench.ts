@@ -3,12 +3,17 @@
  * against the learner alone on the same steps, in the same run. Goal: ratio ≥ 0.9 (the pipeline must not
  * be the bottleneck).
  *
- *   npm run bench:pipeline [-- --quick] [-- --only NAME-SUBSTRING] [-- --engine ts|tfjs-node|tfjs-wasm] [-- --scale N] [-- --json out/bench-pipeline.json]
+ *   npm run bench:pipeline [-- --quick] [-- --rounds N] [-- --only NAME-SUBSTRING] [-- --engine ts|tfjs-node|tfjs-wasm] [-- --scale N] [-- --json out/bench-pipeline.json]
  *
  * --scale N multiplies the steps per key (longer runs amortise the fixed latency of the first fetch and the
  * last acknowledgement, which the default sizes include).
  *
- * The learner alone is timed before and after the pipeline and the faster of the two is the baseline.
+ * Training runs in the service's worker thread (training.thread=worker, the default); the learner alone runs
+ * on this thread. Each of --rounds N (default 3) pipeline runs is compared with the faster of the learner-
+ * alone runs just before and after it; the table shows the median round, every round's ratio, and the
+ * share of the pipeline's wall time the worker spent training. On a machine with two cores the broker, the
+ * event loop and the training worker share them; the last columns time the learner alone once more while a
+ * spinning thread keeps the other core busy, which shows how much of the gap is the cores slowing each other.
  *
  * Records are produced before timing starts; the pipeline is timed from its first consumed record to the
  * broker's acknowledgement of the last prediction. The learner alone observes the same steps and trains
@@ -16,6 +21,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { Kafka, logLevel } from 'kafkajs';
 import { loadConfig } from '../src/config/load-config';
 import type { ServiceConfig } from '../src/config/config-schema';
@@ -56,7 +62,27 @@ function tokenStreams(c: PipelineConfig): number[][] {
   return Array.from({ length: c.batch }, () => Array.from({ length: c.stepsPerKey + 1 }, () => rng.int(VOCAB)));
 }
 
-async function learnerAlone(c: PipelineConfig, config: ServiceConfig, data: number[][]): Promise<number> {
+/** Keeps one other core busy (a spinning worker thread) until the returned function is called. */
+function busyOtherCore(): () => Promise<number> {
+  const w = new Worker(`
+    const { parentPort } = require('node:worker_threads');
+    let stop = false;
+    parentPort.on('message', () => { stop = true; });
+    (function spin() { const t = Date.now(); while (Date.now() - t < 20) {} if (stop) process.exit(0); else setImmediate(spin); })();
+  `, { eval: true });
+  return () => { w.postMessage('stop'); return new Promise((r) => w.once('exit', r)); };
+}
+
+async function learnerAlone(c: PipelineConfig, config: ServiceConfig, data: number[][], contended = false): Promise<number> {
+  const release = contended ? busyOtherCore() : undefined;
+  try {
+    return await timeLearnerAlone(c, config, data);
+  } finally {
+    await release?.();
+  }
+}
+
+async function timeLearnerAlone(c: PipelineConfig, config: ServiceConfig, data: number[][]): Promise<number> {
   // The learner alone on this thread, as a user of the library would run it (no worker).
   const alone: ServiceConfig = { ...config, training: { ...config.training, thread: 'main' } };
   const parts = await buildLearner(alone, deriveSpecs(alone).model);
@@ -73,7 +99,7 @@ async function learnerAlone(c: PipelineConfig, config: ServiceConfig, data: numb
   return steps / seconds;
 }
 
-async function pipeline(c: PipelineConfig, config: ServiceConfig, data: number[][], bootstrap: string): Promise<{ recordsPerSecond: number; engine: string }> {
+async function pipeline(c: PipelineConfig, config: ServiceConfig, data: number[][], bootstrap: string): Promise<{ recordsPerSecond: number; engine: string; trainingShare: number }> {
   const kafka = new Kafka({ clientId: 'bench', brokers: [bootstrap], logLevel: logLevel.NOTHING });
   const topic = config.kafka.inputTopics[0];
   const admin = kafka.admin();
@@ -113,7 +139,7 @@ async function pipeline(c: PipelineConfig, config: ServiceConfig, data: number[]
   const engine = `${service.learnerParts.engine.name}`;
   await service.stop();
   process.stderr.write(`  ${windows} windows, ${(streams / windows).toFixed(1)} streams per window, training ${(100 * trainSeconds / seconds).toFixed(0)}% of the wall time\n`);
-  return { recordsPerSecond: total / seconds, engine };
+  return { recordsPerSecond: total / seconds, engine, trainingShare: trainSeconds / seconds };
 }
 
 function arg(name: string): string | undefined {
@@ -124,6 +150,8 @@ function arg(name: string): string | undefined {
 async function main(): Promise<void> {
   const quick = process.argv.includes('--quick');
   const scale = Number(arg('--scale') ?? '1');
+  const rounds = Number(arg('--rounds') ?? (quick ? '1' : '3'));
+  if (!Number.isInteger(rounds) || rounds < 1) throw new Error('--rounds must be a positive integer');
   if (!Number.isInteger(scale) || scale < 1) throw new Error('--scale must be a positive integer');
   const configs: PipelineConfig[] = [
     { name: 'stream 1x64 B=1 K=32', hidden: 64, batch: 1, k: 32, stepsPerKey: (quick ? 640 : 6400) * scale },
@@ -137,25 +165,40 @@ async function main(): Promise<void> {
   const rows = [];
   try {
     for (const [i, c] of chosen.entries()) {
-      const config = serviceConfig(c, `bench-pipeline-${i}-${Date.now()}`);
       const data = tokenStreams(c);
-      // The learner alone runs before and after the pipeline; the faster run is the baseline (the stricter ratio).
+      // Rounds of: learner alone, pipeline; then the learner alone once more. Each pipeline run's baseline is
+      // the faster of the learner-alone runs just before and after it (the stricter ratio); the row reports
+      // the median round.
       process.stderr.write(`${c.name}: learner alone...\n`);
-      const before = await learnerAlone(c, config, data);
-      process.stderr.write(`${c.name}: pipeline through the broker...\n`);
-      const p = await pipeline(c, config, data, broker.bootstrap);
-      process.stderr.write(`${c.name}: learner alone again...\n`);
-      const after = await learnerAlone(c, config, data);
-      process.stderr.write(`  learner alone ${Math.round(before)} and ${Math.round(after)} steps/s\n`);
-      const alone = Math.max(before, after);
-      rows.push({ config: c.name, engine: p.engine, pipelineRecordsPerSecond: Math.round(p.recordsPerSecond), learnerAloneStepsPerSecond: Math.round(alone), ratio: p.recordsPerSecond / alone });
+      const config0 = serviceConfig(c, `bench-pipeline-${i}-0-${Date.now()}`);
+      const alone = [await learnerAlone(c, config0, data)];
+      const runs: Array<{ recordsPerSecond: number; engine: string; trainingShare: number }> = [];
+      for (let round = 0; round < rounds; round++) {
+        const config = serviceConfig(c, `bench-pipeline-${i}-${round}-${Date.now()}`);
+        process.stderr.write(`${c.name}: pipeline through the broker (round ${round + 1} of ${rounds})...\n`);
+        runs.push(await pipeline(c, config, data, broker.bootstrap));
+        process.stderr.write(`${c.name}: learner alone...\n`);
+        alone.push(await learnerAlone(c, config, data));
+      }
+      process.stderr.write(`${c.name}: learner alone with the other core busy...\n`);
+      const contended = await learnerAlone(c, serviceConfig(c, `bench-pipeline-${i}-c-${Date.now()}`), data, true);
+      const ratios = runs.map((r, k) => ({ ...r, alone: Math.max(alone[k], alone[k + 1]), ratio: r.recordsPerSecond / Math.max(alone[k], alone[k + 1]) }));
+      process.stderr.write(`  learner alone ${alone.map(Math.round).join(', ')} steps/s; ratios ${ratios.map((r) => r.ratio.toFixed(2)).join(', ')}\n`);
+      const median = [...ratios].sort((a, b) => a.ratio - b.ratio)[Math.floor(ratios.length / 2)];
+      rows.push({
+        config: c.name, engine: median.engine, pipelineRecordsPerSecond: Math.round(median.recordsPerSecond), learnerAloneStepsPerSecond: Math.round(median.alone),
+        ratio: median.ratio, trainingShare: median.trainingShare, ratios: ratios.map((r) => Number(r.ratio.toFixed(3))),
+        learnerAloneContendedStepsPerSecond: Math.round(contended), ratioToContended: median.recordsPerSecond / contended,
+      });
     }
   } finally {
     await broker.stop();
   }
-  console.log('| config | engine | pipeline records/s | learner alone steps/s | ratio |');
-  console.log('|---|---|--:|--:|--:|');
-  for (const r of rows) console.log(`| ${r.config} | ${r.engine} | ${r.pipelineRecordsPerSecond} | ${r.learnerAloneStepsPerSecond} | ${r.ratio.toFixed(2)} |`);
+  console.log('| config | engine | pipeline records/s | learner alone steps/s | ratio (median) | ratio per round | training busy | learner alone, other core busy | ratio to it |');
+  console.log('|---|---|--:|--:|--:|---|--:|--:|--:|');
+  for (const r of rows) {
+    console.log(`| ${r.config} | ${r.engine} | ${r.pipelineRecordsPerSecond} | ${r.learnerAloneStepsPerSecond} | ${r.ratio.toFixed(2)} | ${r.ratios.map((x) => x.toFixed(2)).join(', ')} | ${(100 * r.trainingShare).toFixed(0)}% | ${r.learnerAloneContendedStepsPerSecond} | ${r.ratioToContended.toFixed(2)} |`);
+  }
   const json = arg('--json');
   if (json) {
     mkdirSync(dirname(json), { recursive: true });
