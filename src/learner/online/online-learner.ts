@@ -110,6 +110,8 @@ export class OnlineLearner {
   private readonly runner: WindowRunner;
   /** Windows handed to the runner and not applied yet, oldest first. */
   private readonly inFlight: PreparedWindow[] = [];
+  /** Keys in windows in flight → how many such windows. */
+  private readonly inFlightKeys = new Map<string, number>();
   /** States of snapshots that windows in flight will fill in → where they come from. */
   private readonly unfilled = new Map<Float32Array, { readonly window: PreparedWindow; readonly b: number; readonly kept: boolean }>();
   private lateListener: ((w: LateWindow) => void) | undefined;
@@ -148,6 +150,11 @@ export class OnlineLearner {
     return true;
   }
 
+  /** Applies the windows in flight if one of them trains `key` (its history is about to be read or changed). */
+  private settleKey(key: string): void {
+    if (this.inFlightKeys.has(key)) this.settle();
+  }
+
   /** Applies the oldest window in flight once its step has run (waiting for it if `wait`); undefined while it runs. */
   private collect(wait: boolean): LateWindow | undefined {
     const w = this.inFlight[0];
@@ -155,11 +162,21 @@ export class OnlineLearner {
     try {
       const result = this.runner.collect(wait);
       if (!result) return undefined;
-      this.inFlight.shift();
+      this.landed(w);
       return { report: this.applyWindow(w, result, true) };
     } catch (e) {
-      this.inFlight.shift();
+      this.landed(w);
       return { error: e as Error };
+    }
+  }
+
+  /** The oldest window in flight has come back from the runner. */
+  private landed(w: PreparedWindow): void {
+    this.inFlight.shift();
+    for (const h of w.keys) {
+      const n = this.inFlightKeys.get(h.key)! - 1;
+      if (n > 0) this.inFlightKeys.set(h.key, n);
+      else this.inFlightKeys.delete(h.key);
     }
   }
 
@@ -216,7 +233,7 @@ export class OnlineLearner {
   }
 
   history(key: string): KeyHistory | undefined {
-    this.settle();
+    this.settleKey(key);
     return this.keys.get(key);
   }
 
@@ -227,7 +244,7 @@ export class OnlineLearner {
 
   /** Drops a key's history and state (revoked partition, evicted key); returns it, e.g. to persist it. */
   forget(key: string): KeyHistory | undefined {
-    this.settle();
+    this.settleKey(key);
     const h = this.keys.get(key);
     if (!h) return undefined;
     this.keys.delete(key);
@@ -261,7 +278,7 @@ export class OnlineLearner {
 
   /** A key's history as data (undefined for an unknown key). */
   snapshotKey(key: string): KeyHistorySnapshot | undefined {
-    this.settle();
+    this.settleKey(key);
     return this.keys.get(key)?.snapshot();
   }
 
@@ -271,7 +288,7 @@ export class OnlineLearner {
    * the order they became ready, so that windows take them as they would have.
    */
   adopt(histories: readonly KeyHistorySnapshot[], readyOrder: readonly string[] = []): void {
-    this.settle();
+    for (const snap of histories) this.settleKey(snap?.key);
     const adopted = new Set<string>();
     for (const snap of histories) {
       const h = KeyHistory.restore(this.options.spec, this.options.historySteps, snap);
@@ -356,6 +373,7 @@ export class OnlineLearner {
       return w ? [this.applyWindow(w, this.runner.run(w.job), false)] : this.trainGrouped(keys, () => k1);
     }
     this.inFlight.push(w);
+    for (const h of w.keys) this.inFlightKeys.set(h.key, (this.inFlightKeys.get(h.key) ?? 0) + 1);
     this.storePlaceholders(w);
     this.markWindowTrained(w);
     report();

@@ -23,7 +23,7 @@ const B = 2;
 const runners: WorkerRunner[] = [];
 after(async () => { for (const r of runners) await r.terminate(); });
 
-interface Built { learner: OnlineLearner; params: ParamSet; optimizer: Optimizer; reports: WindowReport[]; runner?: WorkerRunner }
+interface Built { learner: OnlineLearner; params: ParamSet; optimizer: Optimizer; reports: WindowReport[]; runner?: WorkerRunner; reads: unknown[] }
 
 function options(params: ParamSet, scheme: TbpttScheme) {
   return { spec, params, scheme, k: 4, learningRate: 3e-3, lrScaling: 'sqrt' as const, clipNorm: 1, maxGradNorm: 0, historySteps: 96, maxStreams: B };
@@ -34,7 +34,7 @@ async function onThisThread(engine: EngineName, scheme: TbpttScheme): Promise<Bu
   const params = initParams(spec, 'paper', createRng(3));
   const optimizer = createOptimizer({ kind: 'adam', weightDecay: 1e-4 });
   const learner = new OnlineLearner({ ...options(params, scheme), engine: await loadEngine(engine), optimizer });
-  return { learner, params, optimizer, reports: [] };
+  return { learner, params, optimizer, reports: [], reads: [] };
 }
 
 /** The same learner training in a worker thread, windows handed over with begin(). */
@@ -44,7 +44,7 @@ async function inWorker(engine: EngineName, scheme: TbpttScheme): Promise<Built>
   runners.push(runner);
   const optimizer = new WorkerOptimizer('adam', runner);
   const learner = new OnlineLearner({ ...options(params, scheme), engine: new WorkerEngine(runner, params), optimizer, runner });
-  const built: Built = { learner, params, optimizer, reports: [], runner };
+  const built: Built = { learner, params, optimizer, reports: [], runner, reads: [] };
   learner.onLateWindow((w) => {
     if ('error' in w) throw w.error;
     built.reports.push(w.report);
@@ -74,6 +74,8 @@ async function drive(b: Built, overlap: boolean): Promise<void> {
       const keys = b.learner.readyKeys().slice(0, B);
       b.reports.push(...(overlap ? b.learner.begin(keys) : b.learner.learn(keys)));
     }
+    // A key's history read mid-stream (as checkpoints and evictions do) is complete, also while it trains.
+    if (n % 37 === 0) b.reads.push(b.learner.snapshotKey(key));
     if (n === 450) b.learner.setK(6);
     if (n === 600) {
       b.learner.settle();
@@ -107,6 +109,7 @@ describe('training in a worker thread', () => {
           assert.equal(y.gradNorm, x.gradNorm, `window ${i}: gradient norm`);
           assert.equal(y.k, x.k);
         }
+        assert.deepEqual(w.reads, ref.reads, 'histories read mid-stream');
         for (const [name, p] of ref.params.tensors) assert.deepEqual(Array.from(w.params.tensors.get(name)!.data), Array.from(p.data), name);
         for (const key of KEYS) assert.deepEqual(w.learner.snapshotKey(key), ref.learner.snapshotKey(key), `key ${key}`);
         assert.deepEqual(w.optimizer.snapshot(), ref.optimizer.snapshot());
