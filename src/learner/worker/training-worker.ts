@@ -95,3 +95,10 @@ function serve(port: MessagePort): void {
 }
 
 parentPort!.once('message', (port: MessagePort) => serve(port));
+// Tells a thread waiting for a reply that none will come (see WorkerRunner.wait).
+process.on('exit', () => {
+  const signal = loaded?.signal;
+  if (!signal) return;
+  Atomics.store(signal, 1, 1);
+  Atomics.notify(signal, 0);
+});

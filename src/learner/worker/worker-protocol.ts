@@ -6,7 +6,7 @@ import type { OptimizerConfig } from '../optim/create-optimizer';
 export type WorkerRequest = { readonly seq: number; readonly paramsVersion: number } & (
   | { readonly op: 'init'; readonly spec: ModelSpec; readonly batch: number; readonly engine: EngineName | 'auto';
     readonly params: ReadonlyArray<readonly [string, readonly number[], Float32Array]>; readonly optimizer: OptimizerConfig;
-    /** Int32Array over a SharedArrayBuffer: slot 0 holds the seq of the newest reply. */
+    /** Int32Array over a SharedArrayBuffer: slot 0 holds the seq of the newest reply, slot 1 is 1 once the worker has exited. */
     readonly signal: Int32Array }
   | { readonly op: 'step'; readonly job: unknown }
   | { readonly op: 'forward' | 'trainWindow' | 'diagnose'; readonly args: unknown[] }

@@ -7,6 +7,7 @@ import type { OptimizerConfig } from '../optim/create-optimizer';
 import type { WindowRunner, WindowStepJob, WindowStepResult } from '../online/window-step';
 import type { WorkerDone, WorkerReply, WorkerRequest } from './worker-protocol';
 
+
 type RequestBody = WorkerRequest extends infer R ? R extends WorkerRequest ? Omit<R, 'seq' | 'paramsVersion'> : never : never;
 
 export interface WorkerRunnerOptions {
@@ -16,6 +17,8 @@ export interface WorkerRunnerOptions {
   /** Parameters in shared memory ({@link shareParams}); the worker updates them in place. */
   readonly params: ParamSet;
   readonly optimizer: OptimizerConfig;
+  /** Longest wait for one reply (default 10 minutes; a window of a large model takes seconds). */
+  readonly replyTimeoutMs?: number;
 }
 
 /**
@@ -28,7 +31,8 @@ export interface WorkerRunnerOptions {
 export class WorkerRunner implements WindowRunner {
   private readonly worker: Worker;
   private readonly port: MessagePort;
-  private readonly signal = new Int32Array(new SharedArrayBuffer(4));
+  /** Slot 0: seq of the newest reply; slot 1: 1 once the worker has exited. */
+  private readonly signal = new Int32Array(new SharedArrayBuffer(8));
   private readonly replies = new Map<number, WorkerReply>();
   private seq = 0;
   /** Handed-over steps not collected yet, oldest first. */
@@ -40,7 +44,7 @@ export class WorkerRunner implements WindowRunner {
   engineBackend = '';
   engineReason = '';
 
-  private constructor(private readonly params: ParamSet) {
+  private constructor(private readonly params: ParamSet, private readonly replyTimeoutMs: number) {
     this.worker = new Worker(join(__dirname, 'training-worker.js'));
     const channel = new MessageChannel();
     this.port = channel.port1;
@@ -55,7 +59,7 @@ export class WorkerRunner implements WindowRunner {
 
   /** Starts the worker and loads the engine in it. */
   static async start(o: WorkerRunnerOptions): Promise<WorkerRunner> {
-    const r = new WorkerRunner(o.params);
+    const r = new WorkerRunner(o.params, o.replyTimeoutMs ?? 10 * 60_000);
     const params = [...o.params.tensors].map(([name, t]) => {
       if (!(t.data.buffer instanceof SharedArrayBuffer)) throw new Error(`parameter ${name} is not in shared memory (use shareParams)`);
       return [name, t.shape, t.data] as const;
@@ -132,6 +136,9 @@ export class WorkerRunner implements WindowRunner {
   }
 
   private wait(seq: number): unknown {
+    // This thread cannot see the worker's exit event while it waits: the worker marks its exit in the
+    // signal, and a wait that exceeds the limit (a worker stopped from outside) ends with an error.
+    const deadline = Date.now() + this.replyTimeoutMs;
     for (;;) {
       this.drain();
       const reply = this.replies.get(seq);
@@ -143,10 +150,12 @@ export class WorkerRunner implements WindowRunner {
         throw e;
       }
       if (this.exited) throw this.exited;
+      if (Atomics.load(this.signal, 1) === 1) throw (this.exited = new Error('the training worker exited'));
+      if (Date.now() > deadline) throw (this.exited = new Error(`the training worker did not answer within ${this.replyTimeoutMs / 1000} s`));
       const seen = Atomics.load(this.signal, 0);
       // The reply is posted before the signal moves, so a changed signal means a message to drain; the
       // timeout only bounds the wait if the worker died without replying.
-      if (seen < seq) Atomics.wait(this.signal, 0, seen, 1000);
+      if (seen < seq) Atomics.wait(this.signal, 0, seen, Math.min(1000, this.replyTimeoutMs));
     }
   }
 }

@@ -124,6 +124,17 @@ describe('training in a worker thread', () => {
     await assert.rejects(WorkerRunner.start({ spec, batch: 1, engine: 'no-such-engine' as EngineName, params, optimizer: { kind: 'sgd' } }), /unknown engine "no-such-engine"/);
   });
 
+  it('a worker that stops answering ends a wait with an error, and every later request fails at once', async () => {
+    const params = shareParams(initParams(spec, 'paper', createRng(3)));
+    const runner = await WorkerRunner.start({ spec, batch: 1, engine: 'ts', params, optimizer: { kind: 'sgd' }, replyTimeoutMs: 300 });
+    assert.equal((runner.call({ op: 'optimizer-snapshot' }) as { kind: string }).kind, 'sgd');
+    void runner.terminate(); // stops the worker's JavaScript at once; its exit is seen only after this wait
+    const t0 = Date.now();
+    assert.throws(() => runner.call({ op: 'optimizer-snapshot' }), /did not answer within 0.3 s/);
+    assert.ok(Date.now() - t0 < 5000);
+    assert.throws(() => runner.call({ op: 'optimizer-snapshot' }), /did not answer/);
+  });
+
   it('refuses parameters that are not in shared memory', async () => {
     const params = initParams(spec, 'paper', createRng(3));
     await assert.rejects(WorkerRunner.start({ spec, batch: 1, engine: 'ts', params, optimizer: { kind: 'sgd' } }), /not in shared memory/);
