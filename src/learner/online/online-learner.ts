@@ -159,13 +159,18 @@ export class OnlineLearner {
   private collect(wait: boolean): LateWindow | undefined {
     const w = this.inFlight[0];
     if (!w) return undefined;
+    let result: WindowStepResult | undefined;
     try {
-      const result = this.runner.collect(wait);
-      if (!result) return undefined;
-      this.landed(w);
-      return { report: this.applyWindow(w, result, true) };
+      result = this.runner.collect(wait);
     } catch (e) {
       this.landed(w);
+      return { error: e as Error };
+    }
+    if (!result) return undefined;
+    this.landed(w);
+    try {
+      return { report: this.applyWindow(w, result, true) };
+    } catch (e) {
       return { error: e as Error };
     }
   }

@@ -124,6 +124,27 @@ describe('training in a worker thread', () => {
     await assert.rejects(WorkerRunner.start({ spec, batch: 1, engine: 'no-such-engine' as EngineName, params, optimizer: { kind: 'sgd' } }), /unknown engine "no-such-engine"/);
   });
 
+  it('a window that fails in the worker is reported as an error in training order, after the windows before it', async () => {
+    const params = shareParams(initParams(spec, 'paper', createRng(3)));
+    const runner = await WorkerRunner.start({ spec, batch: 1, engine: 'ts', params, optimizer: { kind: 'sgd' } });
+    runners.push(runner);
+    const learner = new OnlineLearner({
+      ...options(params, 'classic'), maxStreams: 1, engine: new WorkerEngine(runner, params), optimizer: new WorkerOptimizer('sgd', runner), runner,
+    });
+    const got: string[] = [];
+    learner.onLateWindow((w) => got.push('error' in w ? `error: ${w.error.message}` : `window ${w.report.outcomes[0].source?.offset}`));
+    // Key a's first window is fine; its second holds a token id outside the vocabulary (the engine refuses it).
+    for (let t = 0; t < 8; t++) {
+      learner.observe({ key: 'a', x: t === 5 ? 99 : t % spec.inputSize, y: (t + 1) % spec.inputSize, source: { topic: 'in', partition: 0, offset: String(t) } });
+      if (learner.readyKeys().length > 0) assert.deepEqual(learner.begin(learner.readyKeys()), []);
+    }
+    learner.settle();
+    assert.equal(got.length, 2, got.join('; '));
+    assert.equal(got[0], 'window 0');
+    assert.match(got[1], /^error: .*(token|vocabulary|99)/);
+    assert.equal(learner.windowsInFlight, 0);
+  });
+
   it('a worker that stops answering ends a wait with an error, and every later request fails at once', async () => {
     const params = shareParams(initParams(spec, 'paper', createRng(3)));
     const runner = await WorkerRunner.start({ spec, batch: 1, engine: 'ts', params, optimizer: { kind: 'sgd' }, replyTimeoutMs: 300 });
