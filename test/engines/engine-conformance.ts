@@ -27,6 +27,8 @@ interface Sizes { I: number; E: number; H: number; C: number; B: number; T: numb
 const SMALL: Sizes = { I: 4, E: 3, H: 3, C: 3, B: 3, T: 5 };
 /** Larger than the kernels' 4 × 4 / 8-deep blocks, so blocked paths and remainders both run. */
 const LARGER: Sizes = { I: 9, E: 6, H: 5, C: 4, B: 5, T: 6 };
+/** An input narrower than the embedding: tfjs-node folds the encoder into the first LSTM layer. */
+const NARROW: Sizes = { I: 3, E: 5, H: 4, C: 3, B: 3, T: 6 };
 
 interface Case {
   readonly spec: ModelSpec;
@@ -215,6 +217,9 @@ export function runEngineConformance(name: string, makeEngine: () => Engine): vo
     cases.push([makeSpec('gru', 2, 'mse', 'dense', true, LARGER), LARGER]);
     cases.push([makeSpec('rnn', 2, 'softmax', 'dense', false, LARGER), LARGER]);
     cases.push([makeSpec('lstm', 1, 'mse', 'dense', false, LARGER), LARGER]);
+    cases.push([makeSpec('lstm', 2, 'softmax', 'tokens', true, NARROW), NARROW]);
+    cases.push([makeSpec('lstm', 1, 'mse', 'dense', true, NARROW), NARROW]);
+    cases.push([makeSpec('gru', 1, 'softmax', 'tokens', true, NARROW), NARROW]);
 
     cases.forEach(([spec, sizes], k) => {
       const lossFrom = 2;

@@ -8,11 +8,13 @@
  * tests are skipped only where it cannot load, and never under CI (CI=true), where that is a failure.
  */
 import assert from 'node:assert/strict';
-import { describe, it, test } from 'node:test';
+import { before, describe, it, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import type { Engine } from '../../src/learner/engines/engine';
 import { createTfjsEngine } from '../../src/learner/engines/tfjs/create-tfjs-engine';
 import type { TfjsBackendName } from '../../src/learner/engines/tfjs/tfjs-backend';
+import type { TfjsEngine } from '../../src/learner/engines/tfjs/tfjs-engine';
+import { fusedBackward } from '../../src/learner/engines/tfjs/fused-lstm';
 import type { ModelSpec } from '../../src/learner/model/model-spec';
 import { paramShapes, type ParamSet } from '../../src/learner/model/param-set';
 import { zeroState } from '../../src/learner/model/recurrent-state';
@@ -77,6 +79,21 @@ function registerBackend(backend: TfjsBackendName, name: string, loaded: Engine 
 
     // The conformance suite disposes the engine it is given: it gets its own.
     runEngineConformance(name, () => forConformance);
+    if (backend === 'tensorflow') {
+      // Every way of running LSTM layers on the native runtime, against the same reference ('auto' above
+      // takes one of the fused ones by size; the small cases here would all take 'fused-window').
+      for (const lstmKernels of ['per-op', 'fused-window', 'fused-steps'] as const) {
+        let e: Engine | undefined;
+        before(async () => { e = await createTfjsEngine(backend, { lstmKernels }); });
+        runEngineConformance(`${name}, LSTM kernels ${lstmKernels}`, () => e as Engine);
+      }
+
+      it('runs LSTMs with the fused kernels by default, and says so', () => {
+        assert.equal((engine as TfjsEngine).lstmKernels, 'auto');
+        assert.equal(fusedBackward(64, 50), 'fused-window'); // the copy task
+        assert.equal(fusedBackward(16, 128), 'fused-steps');
+      });
+    }
 
     it('keeps the live tensor count flat over 1000 training windows', () => {
       const spec: ModelSpec = {

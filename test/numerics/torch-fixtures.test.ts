@@ -18,6 +18,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { main } from '../../src/cli/main';
 import { availableEngines, engineLoadFailure, loadEngine } from '../../src/learner/engines/load-engine';
 import { parseGradRequest } from '../../src/learner/model/decode-grad-request';
+import { createTfjsEngine } from '../../src/learner/engines/tfjs/create-tfjs-engine';
 import { fixturePath } from '../support/repo-paths';
 import { memoryIO } from '../support/memory-io';
 
@@ -115,6 +116,33 @@ test('approx cumulative norms (not in the grad output) from each engine\'s diagn
           const r = parseGradRequest(f.text);
           const lags = engine.diagnose(r.spec, r.params, r.window, r.initial);
           assertClose(Array.from(lags.cumApprox), f.expected.cumNormsApprox, NORM_TOL, 'cumApprox');
+        });
+      }
+    } finally {
+      engine.dispose();
+    }
+  }
+});
+
+test('every way of running LSTM layers on tfjs-node matches PyTorch', async (t) => {
+  if (!(await availableEngines()).includes('tfjs-node')) {
+    if (process.env.CI) assert.fail(`tfjs-node does not load: ${engineLoadFailure('tfjs-node') ?? ''}`);
+    t.skip('tfjs-node does not load here');
+    return;
+  }
+  const lstm = fixtures.filter((f) => f.name.startsWith('lstm'));
+  assert.ok(lstm.length >= 3, 'LSTM fixtures exist');
+  for (const lstmKernels of ['per-op', 'fused-window', 'fused-steps'] as const) {
+    const engine = await createTfjsEngine('tensorflow', { lstmKernels });
+    try {
+      for (const f of lstm) {
+        await t.test(`${f.name} with ${lstmKernels}`, () => {
+          const r = parseGradRequest(f.text);
+          const res = engine.trainWindow(r.spec, r.params, r.window, r.initial, { lossFrom: r.lossFrom });
+          assertClose([res.loss], [f.expected.loss], GRAD_TOL, 'loss');
+          for (const [name, g] of Object.entries(f.expected.grads)) {
+            assertClose(Array.from(res.grads.tensors.get(name)?.data ?? []), g, GRAD_TOL, `grads["${name}"]`);
+          }
         });
       }
     } finally {

@@ -5,18 +5,20 @@ import type { ModelSpec } from '../model/model-spec';
  * The engine 'auto' picks for a model and batch size among the available ones (engine-notes.md and
  * `npm run bench`). The work measure is multiply-adds per step of one layer's recurrent matmul, B·G·H²:
  * - below {@link LARGE_WORK} over all layers, per-op dispatch dominates tfjs, and the TypeScript kernels win;
- * - up to {@link NATIVE_WORK} per layer, wasm SIMD beats the native TensorFlow runtime, whose per-op cost is
- *   higher (measured side by side: 2×50 B=64 12.9k against 9.9k timesteps/s, 2×64 B=32 10.5k against 5.8k,
- *   1×96 B=16 16.0k against 12.6k, 1×128 B=8 9.9k against 7.3k);
- * - above it the native runtime wins (1×128 B=16 10.7k against 8.9k, 1×64 B=64 39k against 29k, 2×50 B=128
- *   20k against 15k, 1×256 B=32 10.2k against 4.9k).
+ * - LSTM above it: the native runtime, whose fused LSTM kernels (fused-lstm.ts) run a layer's window in a
+ *   few ops (side by side, timesteps/s native against wasm: 2×50 B=64 78k/24k, 1×96 B=16 37k/17k, 2×64
+ *   B=32 56k/18k, 1×128 B=8 13.5k/11.8k, 1×128 B=32 33k/12k, 1×256 B=8 7.5k/4.7k);
+ * - GRU and tanh RNN up to {@link NATIVE_WORK} per layer: wasm SIMD, whose per-op cost is lower than the
+ *   native runtime's (measured on LSTMs before the fused kernels: 2×64 B=32 10.5k against 5.8k, 1×96 B=16
+ *   16.0k against 12.6k, 1×128 B=8 9.9k against 7.3k); above it the native runtime (1×64 B=64 39k against
+ *   29k, 2×50 B=128 20k against 15k, 1×256 B=32 10.2k against 4.9k).
  */
 export function chooseEngine(spec: ModelSpec, batch: number, available: readonly EngineName[]): EngineName {
   if (available.length === 0) throw new Error('no compute engine is available');
   const gates = spec.cell === 'lstm' ? 4 : spec.cell === 'gru' ? 3 : 1;
   const perLayer = batch * gates * spec.hiddenSize * spec.hiddenSize;
   const prefer: EngineName[] = perLayer * spec.layers < LARGE_WORK ? ['ts', 'tfjs-node', 'tfjs-wasm']
-    : perLayer < NATIVE_WORK ? ['tfjs-wasm', 'tfjs-node', 'ts']
+    : perLayer < NATIVE_WORK && spec.cell !== 'lstm' ? ['tfjs-wasm', 'tfjs-node', 'ts']
       : ['tfjs-node', 'tfjs-wasm', 'ts'];
   return prefer.find((e) => available.includes(e)) ?? available[0];
 }
@@ -24,5 +26,5 @@ export function chooseEngine(spec: ModelSpec, batch: number, available: readonly
 /** Multiply-adds per step (all layers) above which tfjs (native or wasm) beats the TypeScript kernels. */
 export const LARGE_WORK = 256 * 1024;
 
-/** Multiply-adds per step of one layer from which the native runtime beats wasm (between 640k and 1M measured). */
+/** GRU and RNN: multiply-adds per step of one layer from which the native runtime beats wasm (between 640k and 1M measured). */
 export const NATIVE_WORK = 768 * 1024;

@@ -1,6 +1,6 @@
 import type { Engine } from '../engine';
 import { loadTfjsBackend, type TfjsBackendName } from './tfjs-backend';
-import { TfjsEngine } from './tfjs-engine';
+import { TfjsEngine, type TfjsEngineOptions } from './tfjs-engine';
 
 /**
  * A TensorFlow.js engine: 'tensorflow' (@tensorflow/tfjs-node, native libtensorflow; engine name
@@ -8,6 +8,6 @@ import { TfjsEngine } from './tfjs-engine';
  * loader's reason when the backend cannot be loaded (tfjs-node is an optional dependency whose native
  * addon may be missing; scripts/setup/30-tfjs-node.sh builds it).
  */
-export function createTfjsEngine(backend: TfjsBackendName): Promise<Engine> {
-  return loadTfjsBackend(backend, (detail) => new TfjsEngine(backend, detail));
+export function createTfjsEngine(backend: TfjsBackendName, options: TfjsEngineOptions = {}): Promise<Engine> {
+  return loadTfjsBackend(backend, (detail) => new TfjsEngine(backend, detail, options));
 }

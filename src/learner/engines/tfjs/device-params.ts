@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { cellInputSize, gateCount, type ModelSpec } from '../../model/model-spec';
 import { param, type ParamSet } from '../../model/param-set';
+import { swapGateBlocks } from './fused-lstm';
 
 /**
  * One recurrent layer's weights on the device, in the orientations the kernels use, so that no matMul
@@ -22,6 +23,21 @@ export interface DeviceLayer {
   readonly biasX: tf.Tensor;
   /** GRU only: b_hh [1, 3H] (its n block is gated by r). */
   readonly biasH?: tf.Tensor;
+  /**
+   * LSTM on the fused path only (fused-lstm.ts): [W_ihᵀ; W_hhᵀ], [in + H, 4H], and b_ih + b_hh, [4H].
+   * Layer 0 with the encoder folded in (foldsEncoder) reads the model input instead, with the encoder's
+   * weights multiplied in: [Eᵀ·W_ihᵀ; W_hhᵀ] and b_ih + b_hh + b_E·W_ihᵀ.
+   */
+  readonly stacked?: StackedLstm;
+}
+
+/** See DeviceLayer.stacked. */
+export interface StackedLstm {
+  readonly w: tf.Tensor;
+  readonly b: tf.Tensor;
+  /** W_hh [4H, H] and W_ih [4H, in] with their gate blocks in the one-step gradient kernel's order i, g, f, o. */
+  readonly whhGateOrder: tf.Tensor;
+  readonly wihGateOrder: tf.Tensor;
 }
 
 /** Every parameter of one model on the device. */
@@ -41,8 +57,22 @@ export interface DeviceParams {
   readonly all: readonly tf.Tensor[];
 }
 
-/** Uploads `params` for `spec` on the active backend (the caller disposes `all`). */
-export function uploadParams(spec: ModelSpec, params: ParamSet): DeviceParams {
+/**
+ * Whether the fused path folds the linear encoder into layer 0: the encoder has no nonlinearity, so
+ * W_ih·(E·x + b_E) = (W_ih·E)·x + W_ih·b_E, and the layer can read the model input directly. It pays
+ * when the input (or the one-hot of a token) is no wider than the embedding: the per-step products and
+ * the weight gradients then run over inputSize columns instead of embedSize, and the gradients of W_ih
+ * and of the encoder come from the small [inputSize, 4H] gradient of the folded weight.
+ */
+export function foldsEncoder(spec: ModelSpec): boolean {
+  return spec.cell === 'lstm' && spec.embedSize !== undefined && spec.inputSize <= spec.embedSize;
+}
+
+/**
+ * Uploads `params` for `spec` on the active backend (the caller disposes `all`); `stacked`: also the
+ * stacked LSTM weights of the fused path.
+ */
+export function uploadParams(spec: ModelSpec, params: ParamSet, stacked = false): DeviceParams {
   const H = spec.hiddenSize;
   const GH = gateCount(spec.cell) * H;
   const all: tf.Tensor[] = [];
@@ -53,6 +83,7 @@ export function uploadParams(spec: ModelSpec, params: ParamSet): DeviceParams {
     return tf.tensor2d(p.data, [rows, cols]);
   };
   const row = (name: string, n: number): tf.Tensor => matrix(name, 1, n);
+  const keepAll = (st: StackedLstm): StackedLstm => ({ w: keep(st.w), b: keep(st.b), whhGateOrder: keep(st.whhGateOrder), wihGateOrder: keep(st.wihGateOrder) });
 
   let device!: DeviceParams;
   tf.tidy(() => {
@@ -69,12 +100,13 @@ export function uploadParams(spec: ModelSpec, params: ParamSet): DeviceParams {
       const whh = keep(matrix(`rnn.weight_hh_l${l}`, GH, H));
       const bih = row(`rnn.bias_ih_l${l}`, GH);
       const bhh = row(`rnn.bias_hh_l${l}`, GH);
+      const wihT = keep(tf.transpose(wih));
+      const whhT = keep(tf.transpose(whh));
+      const biasX = keep(spec.cell === 'gru' ? bih : tf.add(bih, bhh));
       layers.push({
-        wih, whh,
-        wihT: keep(tf.transpose(wih)),
-        whhT: keep(tf.transpose(whh)),
-        biasX: keep(spec.cell === 'gru' ? bih : tf.add(bih, bhh)),
+        wih, whh, wihT, whhT, biasX,
         ...(spec.cell === 'gru' ? { biasH: keep(bhh) } : {}),
+        ...(stacked && spec.cell === 'lstm' ? { stacked: keepAll(stackLstm(wih, wihT, whh, whhT, biasX, l === 0 && foldsEncoder(spec) ? { encWT, encB } : undefined)) } : {}),
       });
     }
     const decW = keep(matrix('decoder.weight', spec.outputSize, H));
@@ -90,6 +122,22 @@ export function uploadParams(spec: ModelSpec, params: ParamSet): DeviceParams {
   return device;
 }
 
+/** The stacked weights of one LSTM layer on the fused path, with the encoder folded in if given. */
+function stackLstm(wih: tf.Tensor, wihT: tf.Tensor, whh: tf.Tensor, whhT: tf.Tensor, biasX: tf.Tensor,
+  encoder?: { encWT?: tf.Tensor; encB?: tf.Tensor }): StackedLstm {
+  const GH = wihT.shape[1] as number;
+  const order = tf.tensor1d(swapGateBlocks(GH / 4), 'int32');
+  const gateOrder = { whhGateOrder: tf.gather(whh, order, 0), wihGateOrder: tf.gather(wih, order, 0) };
+  if (!encoder?.encWT || !encoder.encB) {
+    return { w: tf.concat([wihT, whhT], 0), b: tf.reshape(biasX, [GH]), ...gateOrder };
+  }
+  return {
+    w: tf.concat([tf.matMul(encoder.encWT, wihT), whhT], 0),
+    b: tf.reshape(tf.add(biasX, tf.matMul(encoder.encB, wihT)), [GH]),
+    ...gateOrder,
+  };
+}
+
 /**
  * Device copies of recently used ParamSets, keyed by identity and checked against `version` (bumped by
  * whoever mutates the host data). A stale copy is disposed and uploaded again; at most `capacity` sets
@@ -98,7 +146,8 @@ export function uploadParams(spec: ModelSpec, params: ParamSet): DeviceParams {
 export class DeviceParamCache {
   private readonly entries = new Map<ParamSet, { version: number; specKey: string; device: DeviceParams }>();
 
-  constructor(private readonly capacity = 4) {}
+  /** `stacked`: upload the stacked LSTM weights of the fused path too. */
+  constructor(private readonly stacked = false, private readonly capacity = 4) {}
 
   /** The device copy of `params` at its current version. */
   get(spec: ModelSpec, params: ParamSet): DeviceParams {
@@ -111,7 +160,7 @@ export class DeviceParamCache {
       return hit.device;
     }
     if (hit) this.evict(params);
-    const device = uploadParams(spec, params);
+    const device = uploadParams(spec, params, this.stacked);
     this.entries.set(params, { version: params.version, specKey, device });
     while (this.entries.size > this.capacity) this.evict(this.entries.keys().next().value as ParamSet);
     return device;

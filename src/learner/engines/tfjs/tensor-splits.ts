@@ -10,12 +10,15 @@ export interface TensorSplits {
   rows(x: tf.Tensor, n: number): tf.Tensor[];
   /** [r, n·c] → n tensors [r, c] (consecutive column blocks). */
   cols(x: tf.Tensor, n: number): tf.Tensor[];
+  /** aᵀ·b (wasm: through an explicit transpose, its matMul with a transpose flag is slow). */
+  matMulTA(a: tf.Tensor, b: tf.Tensor): tf.Tensor;
 }
 
 /** tf.split along either axis. */
 export const nativeSplits: TensorSplits = {
   rows: (x, n) => (n === 1 ? [x] : tf.split(x, n, 0)),
   cols: (x, n) => tf.split(x, n, 1),
+  matMulTA: (a, b) => tf.matMul(a, b, true, false),
 };
 
 /** wasm: rows by one download and n small uploads; columns by n slices. */
@@ -32,4 +35,5 @@ export const wasmSplits: TensorSplits = {
     const c = cols / n;
     return Array.from({ length: n }, (_, i) => tf.slice(x, [0, i * c], [rows, c]));
   },
+  matMulTA: (a, b) => tf.matMul(tf.transpose(a), b),
 };

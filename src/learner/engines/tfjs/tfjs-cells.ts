@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { CellKind } from '../../model/model-spec';
 import type { DeviceLayer } from './device-params';
 import type { TensorSplits } from './tensor-splits';
+import type { LstmBlocks } from './fused-lstm';
 
 /** One layer's recurrent state for B streams: h [B, H] (and c [B, H] for LSTM). */
 export interface LayerState {
@@ -33,19 +34,50 @@ export interface CellKernels {
    * `prev[t]` is the state entering step t.
    */
   prepareBack?(saved: ReadonlyArray<tf.Tensor[]>, prev: readonly LayerState[]): tf.Tensor[][];
+  /** LSTM: the same from the activations of a fused forward pass and the cell state entering the window. */
+  tapesFromBlocks?(blocks: LstmBlocks, c0: tf.Tensor): tf.Tensor[][];
   /**
    * dh: gradient w.r.t. the step's output h [B, H]; dc: w.r.t. its output c (LSTM; null when none);
    * saved: the step's entry of prepareBack() (or of the forward's saved activations without it).
    */
-  back(dh: tf.Tensor, dc: tf.Tensor | null, saved: tf.Tensor[], prev: LayerState, w: DeviceLayer): CellGrads;
+  back(dh: tf.Tensor, dc: tf.Tensor | null, saved: tf.Tensor[], w: DeviceLayer): CellGrads;
+}
+
+/** σ'(pre) from s = σ(pre): s·(1 − s); `one` is a kept scalar 1 of the active backend. */
+const dSigmoid = (one: tf.Scalar, s: tf.Tensor): tf.Tensor => tf.mul(s, tf.sub(one, s));
+/** tanh'(pre) from t = tanh(pre): 1 − t². */
+const dTanh = (one: tf.Scalar, t: tf.Tensor): tf.Tensor => tf.sub(one, tf.square(t));
+
+/**
+ * The forward-only factors of the LSTM gate gradients, over any number of rows at once (see back()):
+ * W = [g·σ'(i), c·σ'(f), i·tanh'(g), tanh(c')·σ'(o)] ([rows, 4H]) and K = o·tanh'(c') ([rows, H]),
+ * from the gates, tanh(c') and the cell state entering the step, each [rows, H].
+ */
+function lstmBackFactors(one: tf.Scalar, i: tf.Tensor, f: tf.Tensor, g: tf.Tensor, o: tf.Tensor, tc: tf.Tensor,
+  cPrev: tf.Tensor): { W: tf.Tensor; K: tf.Tensor } {
+  return {
+    W: tf.concat([tf.mul(g, dSigmoid(one, i)), tf.mul(cPrev, dSigmoid(one, f)), tf.mul(i, dTanh(one, g)), tf.mul(tc, dSigmoid(one, o))], 1),
+    K: tf.mul(o, dTanh(one, tc)),
+  };
+}
+
+/**
+ * What the LSTM kernels' back() reads for each step, from the activations of a fused forward pass
+ * (blocks [T, B, H]) and the cell state entering the window c0 [B, H].
+ */
+function lstmTapesFromBlocks(blocks: LstmBlocks, c0: tf.Tensor, one: tf.Scalar, splits: TensorSplits): tf.Tensor[][] {
+  const [T, B, H] = blocks.h.shape as [number, number, number];
+  const rows = (x: tf.Tensor): tf.Tensor => tf.reshape(x, [T * B, H]);
+  const cPrev = T === 1 ? c0 : tf.concat([c0, tf.reshape(tf.slice(blocks.c, [0, 0, 0], [T - 1, B, H]), [(T - 1) * B, H])], 0);
+  const { W, K } = lstmBackFactors(one, rows(blocks.i), rows(blocks.f), rows(blocks.g), rows(blocks.o), rows(blocks.tc), cPrev);
+  const [Ws, Ks, fs] = [W, K, rows(blocks.f)].map((x) => splits.rows(x, T));
+  return Ws.map((w, t) => [w, Ks[t], fs[t]]);
 }
 
 /** The kernels of `cell`. */
 export function cellKernels(cell: CellKind, one: tf.Scalar, splits: TensorSplits): CellKernels {
-  /** σ'(pre) from s = σ(pre): s·(1 − s). */
-  const dSigmoid = (s: tf.Tensor): tf.Tensor => tf.mul(s, tf.sub(one, s));
-  /** tanh'(pre) from t = tanh(pre): 1 − t². */
-  const dTanh = (t: tf.Tensor): tf.Tensor => tf.sub(one, tf.square(t));
+  const dSig = (s: tf.Tensor): tf.Tensor => dSigmoid(one, s);
+  const dTh = (t: tf.Tensor): tf.Tensor => dTanh(one, t);
 
   if (cell === 'lstm') {
     return {
@@ -68,14 +100,13 @@ export function cellKernels(cell: CellKind, one: tf.Scalar, splits: TensorSplits
         const T = saved.length;
         const all = (k: number): tf.Tensor => tf.concat(saved.map((s) => s[k]), 0);
         const [i, f, g, o, tc] = [0, 1, 2, 3, 4].map(all);
-        const cPrev = tf.concat(prev.map((s) => s.c as tf.Tensor), 0);
-        const W = tf.concat([tf.mul(g, dSigmoid(i)), tf.mul(cPrev, dSigmoid(f)), tf.mul(i, dTanh(g)), tf.mul(tc, dSigmoid(o))], 1);
-        const K = tf.mul(o, dTanh(tc));
+        const { W, K } = lstmBackFactors(one, i, f, g, o, tc, tf.concat(prev.map((s) => s.c as tf.Tensor), 0));
         const Ws = splits.rows(W, T);
         const Ks = splits.rows(K, T);
         return saved.map((s, t) => [Ws[t], Ks[t], s[1]]);
       },
-      back(dh, dc, tape, _prev, w) {
+      tapesFromBlocks: (blocks, c0) => lstmTapesFromBlocks(blocks, c0, one, splits),
+      back(dh, dc, tape, w) {
         const [W, K, f] = tape;
         const dcFromH = tf.mul(dh, K);
         const dcT = dc ? tf.add(dc, dcFromH) : dcFromH;
@@ -106,12 +137,12 @@ export function cellKernels(cell: CellKind, one: tf.Scalar, splits: TensorSplits
         const all = (k: number): tf.Tensor => tf.concat(saved.map((s) => s[k]), 0);
         const [r, z, n, hn] = [0, 1, 2, 3].map(all);
         const hPrev = tf.concat(prev.map((s) => s.h), 0);
-        const A = splits.rows(tf.mul(tf.sub(one, z), dTanh(n)), T);
-        const Bz = splits.rows(tf.mul(tf.sub(hPrev, n), dSigmoid(z)), T);
-        const Cr = splits.rows(tf.mul(hn, dSigmoid(r)), T);
+        const A = splits.rows(tf.mul(tf.sub(one, z), dTh(n)), T);
+        const Bz = splits.rows(tf.mul(tf.sub(hPrev, n), dSig(z)), T);
+        const Cr = splits.rows(tf.mul(hn, dSig(r)), T);
         return saved.map((s, t) => [A[t], Bz[t], Cr[t], s[0], s[1]]);
       },
-      back(dh, _dc, tape, _prev, w) {
+      back(dh, _dc, tape, w) {
         const [A, Bz, Cr, r, z] = tape;
         const dnPre = tf.mul(dh, A);
         const dzPre = tf.mul(dh, Bz);
@@ -131,10 +162,10 @@ export function cellKernels(cell: CellKind, one: tf.Scalar, splits: TensorSplits
     },
     // tanh'(pre) = 1 − h'² for all steps at once.
     prepareBack(saved) {
-      const D = splits.rows(dTanh(tf.concat(saved.map((s) => s[0]), 0)), saved.length);
+      const D = splits.rows(dTh(tf.concat(saved.map((s) => s[0]), 0)), saved.length);
       return D.map((d) => [d]);
     },
-    back(dh, _dc, tape, _prev, w) {
+    back(dh, _dc, tape, w) {
       const dPre = tf.mul(dh, tape[0]);
       return { dGx: dPre, dGh: dPre, dPrev: { h: tf.matMul(dPre, w.whh) } };
     },

@@ -33,8 +33,7 @@ export function stateGradients(spec: ModelSpec, p: DeviceParams, cell: CellKerne
       const own = dh[l];
       const dhT = ext && own ? tf.add(ext, own) : (ext ?? own);
       if (!dhT) throw new Error('internal: no state gradient reaches this step');
-      const prev = t > 0 ? trace.states[l][t - 1] : trace.initial[l];
-      const g = cell.back(dhT, dc[l], tapes[l][t], prev, p.layers[l]);
+      const g = cell.back(dhT, dc[l], tapes[l][t], p.layers[l]);
       dh[l] = g.dPrev.h;
       dc[l] = g.dPrev.c ?? null;
       ext = l > 0 ? tf.matMul(g.dGx, p.layers[l].wih) : null;

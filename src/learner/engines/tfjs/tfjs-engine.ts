@@ -8,12 +8,19 @@ import type { RecurrentState } from '../../model/recurrent-state';
 import type { SequenceWindow } from '../../model/sequence-window';
 import { DeviceParamCache, type DeviceParams } from './device-params';
 import { activateBackend, type TfjsBackendName } from './tfjs-backend';
-import { backwardWindow, oneHotTokenGrad, segmentSumTokenGrad, type TokenWeightGrad } from './tfjs-backward';
+import { backwardWindow, fusedBackwardWindow, oneHotTokenGrad, segmentSumTokenGrad, type TokenWeightGrad } from './tfjs-backward';
+import { fusedBackward, nativeFusedLstm, type FusedLstm, type LstmKernels } from './fused-lstm';
 import { cellKernels, type CellKernels, type LayerState } from './tfjs-cells';
 import { stateGradients } from './tfjs-diagnose';
 import { decode, forwardLayers, topHidden, type DeviceInputs, type ForwardTrace } from './tfjs-forward';
 import { headLoss, headOutputs } from './tfjs-head';
 import { nativeSplits, wasmSplits, type TensorSplits } from './tensor-splits';
+
+/** Options of a TensorFlow.js engine. */
+export interface TfjsEngineOptions {
+  /** The LSTM kernels on tfjs-node (default 'auto'; wasm always runs 'per-op'). */
+  readonly lstmKernels?: LstmKernels;
+}
 
 /**
  * The TensorFlow.js engine on one backend ('tensorflow' = tfjs-node, 'wasm'). Hand-derived backward
@@ -22,15 +29,27 @@ import { nativeSplits, wasmSplits, type TensorSplits } from './tensor-splits';
  */
 export class TfjsEngine implements Engine {
   readonly name: EngineName;
-  private readonly params = new DeviceParamCache();
+  private readonly params: DeviceParamCache;
   private readonly one: tf.Scalar;
+  /** The fused LSTM kernels (tfjs-node only), see fused-lstm.ts. */
+  private readonly fused: FusedLstm | undefined;
   private readonly tokenGrad: TokenWeightGrad;
   private readonly splits: TensorSplits;
   private readonly kernels = new Map<string, CellKernels>();
 
-  constructor(private readonly tfBackend: TfjsBackendName, readonly backend: string) {
+  /** The LSTM kernels in use: 'per-op', or the fused ones ('auto' chooses per call, see fused-lstm.ts). */
+  readonly lstmKernels: LstmKernels;
+
+  constructor(private readonly tfBackend: TfjsBackendName, readonly backend: string, options: TfjsEngineOptions = {}) {
     this.name = tfBackend === 'tensorflow' ? 'tfjs-node' : 'tfjs-wasm';
     activateBackend(tfBackend);
+    const wanted = options.lstmKernels ?? 'auto';
+    this.fused = wanted === 'per-op' ? undefined : nativeFusedLstm();
+    if (!this.fused && wanted !== 'auto' && wanted !== 'per-op') {
+      throw new Error(`lstmKernels '${wanted}' needs tfjs-node with TensorFlow's BlockLSTMV2 and LSTMBlockCellGrad ops (backend: ${backend})`);
+    }
+    this.lstmKernels = this.fused ? wanted : 'per-op';
+    this.params = new DeviceParamCache(this.fused !== undefined);
     this.one = tf.keep(tf.scalar(1));
     this.tokenGrad = tfBackend === 'wasm' ? oneHotTokenGrad : segmentSumTokenGrad;
     this.splits = tfBackend === 'wasm' ? wasmSplits : nativeSplits;
@@ -46,7 +65,7 @@ export class TfjsEngine implements Engine {
     let result!: ForwardResult;
     tf.tidy(() => {
       const inputs = uploadInputs(spec, window);
-      const trace = forwardLayers(spec, p, this.cell(spec), inputs, uploadState(spec, initial, window.batch), T, window.batch, this.splits);
+      const trace = forwardLayers(spec, p, this.cell(spec), inputs, uploadState(spec, initial, window.batch), T, window.batch, this.splits, this.fused);
       const logits = decode(p, topHidden(trace, outputsFrom));
       result = {
         outputs: splitRows(headOutputs(spec, logits).dataSync() as Float32Array, T - outputsFrom),
@@ -72,7 +91,7 @@ export class TfjsEngine implements Engine {
       // Forward: cells over the window, decoder over every step that has an output or a loss.
       const inputs = uploadInputs(spec, window);
       const cell = this.cell(spec);
-      const trace = forwardLayers(spec, p, cell, inputs, uploadState(spec, initial, B), T, B, this.splits);
+      const trace = forwardLayers(spec, p, cell, inputs, uploadState(spec, initial, B), T, B, this.splits, this.fused);
       const from = Math.min(outputsFrom, lossFrom);
       const logits = decode(p, topHidden(trace, from));
       const rows = (s: number, n: number): tf.Tensor =>
@@ -81,9 +100,16 @@ export class TfjsEngine implements Engine {
       const head = headLoss(spec, rows(lossFrom, nLoss), uploadTargets(spec, window, lossFrom), nLoss, B);
       // Backward: decoder, then the cells (layer by layer, top first).
       const hLoss = topHidden(trace, lossFrom);
-      const dHidden = this.splits.rows(tf.matMul(head.dLogits, p.decW), nLoss);
-      const dTop = Array.from({ length: T }, (_, t) => (t < lossFrom ? null : dHidden[t - lossFrom]));
-      const grads = backwardWindow(spec, p, cell, inputs, trace, dTop, this.tokenGrad, this.splits);
+      const dHiddenAll = tf.matMul(head.dLogits, p.decW);
+      let grads: Map<string, tf.Tensor>;
+      const backward = trace.fused && this.lstmKernels === 'auto' ? fusedBackward(B, spec.hiddenSize) : this.lstmKernels;
+      if (trace.fused && this.fused && backward === 'fused-window') {
+        grads = fusedBackwardWindow(spec, p, this.fused, inputs, trace, dHiddenAll, lossFrom, this.tokenGrad);
+      } else {
+        const dHidden = this.splits.rows(dHiddenAll, nLoss);
+        const dTop = Array.from({ length: T }, (_, t) => (t < lossFrom ? null : dHidden[t - lossFrom]));
+        grads = backwardWindow(spec, p, cell, inputs, trace, dTop, this.tokenGrad, this.splits, backward === 'fused-steps' ? this.fused : undefined);
+      }
       grads.set('decoder.weight', tf.matMul(tf.transpose(head.dLogits), hLoss));
       grads.set('decoder.bias', tf.sum(head.dLogits, 0));
       // Download.
@@ -111,7 +137,7 @@ export class TfjsEngine implements Engine {
     tf.tidy(() => {
       const inputs = uploadInputs(spec, window);
       const cell = this.cell(spec);
-      const trace: ForwardTrace = forwardLayers(spec, p, cell, inputs, uploadState(spec, initial, B), T, B, this.splits);
+      const trace: ForwardTrace = forwardLayers(spec, p, cell, inputs, uploadState(spec, initial, B), T, B, this.splits, this.fused);
       const hLast = topHidden(trace, T - 1);
       const head = headLoss(spec, decode(p, hLast), uploadTargets(spec, window, T - 1), 1, B);
       const g = stateGradients(spec, p, cell, trace, tf.matMul(head.dLogits, p.decW));
