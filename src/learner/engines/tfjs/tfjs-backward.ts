@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { ModelSpec } from '../../model/model-spec';
 import type { DeviceLayer, DeviceParams } from './device-params';
-import type { CellKernels } from './tfjs-cells';
-import { swapGateBlocks, type FusedLstm, type LstmBlocks } from './fused-lstm';
+import type { CellGrads, CellKernels } from './tfjs-cells';
+import { swapGateBlocks, type FusedLstm } from './fused-lstm';
 import { backwardTapes, hiddenEntering, type DeviceInputs, type ForwardTrace } from './tfjs-forward';
 import type { TensorSplits } from './tensor-splits';
 
@@ -31,12 +31,11 @@ export function backwardWindow(spec: ModelSpec, p: DeviceParams, cell: CellKerne
   let dExt: ReadonlyArray<tf.Tensor | null> = dTop;
   for (let l = spec.layers - 1; l >= 0; l--) {
     const w = p.layers[l];
-    const run = trace.fused?.[l];
-    // Gate gradients of every step; the fused steps leave their gate blocks in the kernel's order, so the
-    // weight gradients below come out in that order too and are reordered (rows of [4H, n]) at the end.
-    const { dGxAll, dGhAll, wih, toPytorch } = run && fused
-      ? fusedLayerSteps(fused, run.blocks, trace.initial[l].c as tf.Tensor, w, dExt)
-      : { ...layerSteps(spec, cell, trace, l, w, dExt), wih: w.wih, toPytorch: (x: tf.Tensor) => x };
+    // Gate gradients of every step; with the fused one-step kernel their gate blocks stay in its order, so
+    // the weight gradients below come out in that order too and are reordered (rows of [4H, n]) at the end.
+    const stepper = layerStepper(cell, trace, l, w, fused);
+    const { wih, toPytorch } = stepper;
+    const { dGxAll, dGhAll } = layerSteps(spec, stepper, trace.steps, dExt);
     // Weight gradients over all steps at once: dW = dGᵀ·X with X the [T·B, in] rows the layer read.
     const hPrevAll = hiddenEntering(trace, l);
     const input = trace.layerInputs[l];
@@ -73,52 +72,63 @@ interface LayerGateGrads {
   readonly dGhAll: tf.Tensor;
 }
 
-/** Backpropagates through layer l step by step with the cell's kernels, given dExt[t] w.r.t. its h. */
-function layerSteps(spec: ModelSpec, cell: CellKernels, trace: ForwardTrace, l: number, w: DeviceLayer,
-  dExt: ReadonlyArray<tf.Tensor | null>): LayerGateGrads {
-  const T = trace.steps;
+/** Backpropagates through layer l step by step, given dExt[t] w.r.t. its h after each step. */
+function layerSteps(spec: ModelSpec, stepper: LayerStepper, T: number, dExt: ReadonlyArray<tf.Tensor | null>): LayerGateGrads {
   const dGx: tf.Tensor[] = new Array(T);
   const dGh: tf.Tensor[] = new Array(T);
-  const tapes = backwardTapes(cell, trace, l);
   let dh: tf.Tensor | null = null;
   let dc: tf.Tensor | null = null;
   for (let t = T - 1; t >= 0; t--) {
-    const dhT = sumGrads(dExt[t], dh);
-    const g = cell.back(dhT, dc, tapes[t], w);
+    const g = stepper.step(t, sumGrads(dExt[t], dh), dc);
     dGx[t] = g.dGx;
     dGh[t] = g.dGh;
     dh = g.dPrev.h;
     dc = g.dPrev.c ?? null;
   }
-  const dGxAll = tf.concat(dGx, 0);
+  const dGxAll = T === 1 ? dGx[0] : tf.concat(dGx, 0);
   return { dGxAll, dGhAll: spec.cell === 'gru' ? tf.concat(dGh, 0) : dGxAll };
 }
 
 /**
- * The same for an LSTM layer that ran fused, with the native one-step gradient kernel (one op per step
- * for the gate gradients, one matMul for the state gradient). The gate blocks stay in the kernel's order
- * i, g, f, o: `wih` is W_ih with its rows in that order, and `toPytorch` reorders the rows of a result.
+ * One layer's backward steps: step(t, dh, dc) takes the gradients w.r.t. the h (and c) after step t and
+ * returns the gate gradients and the gradient w.r.t. the state entering it. The gate blocks come in the
+ * order of `wih` (W_ih as the gate gradients multiply it); `toPytorch` reorders the gate rows of a result
+ * ([G·H] or [G·H, n]) into PyTorch's order.
  */
-function fusedLayerSteps(fused: FusedLstm, blocks: LstmBlocks, c0: tf.Tensor, w: DeviceLayer, dExt: ReadonlyArray<tf.Tensor | null>):
-  LayerGateGrads & { wih: tf.Tensor; toPytorch: (x: tf.Tensor) => tf.Tensor } {
+export interface LayerStepper {
+  step(t: number, dh: tf.Tensor, dc: tf.Tensor | null): CellGrads;
+  readonly wih: tf.Tensor;
+  toPytorch(x: tf.Tensor): tf.Tensor;
+}
+
+/**
+ * The stepper of layer l: the cell's kernels on its tapes, or, for an LSTM layer that ran fused and an
+ * engine with the fused kernels, the native one-step gradient kernel (one op per step for the gate
+ * gradients, one matMul for the state gradient), whose gate order is i, g, f, o.
+ */
+export function layerStepper(cell: CellKernels, trace: ForwardTrace, l: number, w: DeviceLayer, fused?: FusedLstm): LayerStepper {
+  const run = trace.fused?.[l];
+  if (!run || !fused) {
+    const tapes = backwardTapes(cell, trace, l);
+    return { step: (t, dh, dc) => cell.back(dh, dc, tapes[t], w), wih: w.wih, toPytorch: (x) => x };
+  }
   const stacked = w.stacked;
   if (!stacked) throw new Error('internal: a fused layer without stacked weights');
-  const T = blocks.h.shape[0] as number;
-  const [i, f, g, o, c, tc] = [blocks.i, blocks.f, blocks.g, blocks.o, blocks.c, blocks.tc].map((k) => (T === 1 ? [tf.squeeze(k, [0])] : tf.unstack(k)));
-  const [, B, H] = blocks.h.shape as [number, number, number];
-  const step = fused.stepBackward(B, H);
-  const dG: tf.Tensor[] = new Array(T);
-  let dh: tf.Tensor | null = null;
-  let dc: tf.Tensor | null = null;
-  for (let t = T - 1; t >= 0; t--) {
-    const r = step({ i: i[t], f: f[t], g: g[t], o: o[t], c: c[t], tc: tc[t] }, t > 0 ? c[t - 1] : c0, dc, sumGrads(dExt[t], dh));
-    dG[t] = r.dGates;
-    dc = r.dcPrev;
-    dh = tf.matMul(r.dGates, stacked.whhGateOrder);
-  }
-  const dGxAll = T === 1 ? dG[0] : tf.concat(dG, 0);
-  const order = tf.tensor1d(swapGateBlocks(H), 'int32');
-  return { dGxAll, dGhAll: dGxAll, wih: stacked.wihGateOrder, toPytorch: (x) => tf.gather(x, order, 0) };
+  const { blocks } = run;
+  const [T, B, H] = blocks.h.shape as [number, number, number];
+  const [i, f, g, o, c, tc] = [blocks.i, blocks.f, blocks.g, blocks.o, blocks.c, blocks.tc]
+    .map((k) => (T === 1 ? [tf.squeeze(k, [0])] : tf.unstack(k)));
+  const c0 = trace.initial[l].c as tf.Tensor;
+  const kernel = fused.stepBackward(B, H);
+  let order: tf.Tensor | undefined;
+  return {
+    step(t, dh, dc) {
+      const r = kernel({ i: i[t], f: f[t], g: g[t], o: o[t], c: c[t], tc: tc[t] }, t > 0 ? c[t - 1] : c0, dc, dh);
+      return { dGx: r.dGates, dGh: r.dGates, dPrev: { h: tf.matMul(r.dGates, stacked.whhGateOrder), c: r.dcPrev } };
+    },
+    wih: stacked.wihGateOrder,
+    toPytorch: (x) => tf.gather(x, order ??= tf.tensor1d(swapGateBlocks(H), 'int32'), 0),
+  };
 }
 
 /** The gradient w.r.t. a step's h: from outside the layer, from the next step, or both. */

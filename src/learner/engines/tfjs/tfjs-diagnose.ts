@@ -2,7 +2,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { ModelSpec } from '../../model/model-spec';
 import type { DeviceParams } from './device-params';
 import type { CellKernels } from './tfjs-cells';
-import { backwardTapes, type ForwardTrace } from './tfjs-forward';
+import type { ForwardTrace } from './tfjs-forward';
+import { layerStepper } from './tfjs-backward';
+import type { FusedLstm } from './fused-lstm';
 
 /** Per-lag state gradients of the diagnostic pass, lag j = state entering step T−1−j. */
 export interface StateGradients {
@@ -18,7 +20,7 @@ export interface StateGradients {
  * the gradient w.r.t. the state entering each step.
  */
 export function stateGradients(spec: ModelSpec, p: DeviceParams, cell: CellKernels, trace: ForwardTrace,
-  dTopLast: tf.Tensor): StateGradients {
+  dTopLast: tf.Tensor, fused?: FusedLstm): StateGradients {
   const T = trace.steps;
   const L = spec.layers;
   const dh: Array<tf.Tensor | null> = new Array(L).fill(null);
@@ -26,17 +28,17 @@ export function stateGradients(spec: ModelSpec, p: DeviceParams, cell: CellKerne
   // grads[k][j]: part k of the state (h then c, layer by layer) at lag j, [B, H].
   const parts = spec.cell === 'lstm' ? 2 * L : L;
   const grads: tf.Tensor[][] = Array.from({ length: parts }, () => []);
-  const tapes = Array.from({ length: L }, (_, l) => backwardTapes(cell, trace, l));
+  const steppers = Array.from({ length: L }, (_, l) => layerStepper(cell, trace, l, p.layers[l], fused));
   for (let t = T - 1; t >= 0; t--) {
     let ext: tf.Tensor | null = t === T - 1 ? dTopLast : null;
     for (let l = L - 1; l >= 0; l--) {
       const own = dh[l];
       const dhT = ext && own ? tf.add(ext, own) : (ext ?? own);
       if (!dhT) throw new Error('internal: no state gradient reaches this step');
-      const g = cell.back(dhT, dc[l], tapes[l][t], p.layers[l]);
+      const g = steppers[l].step(t, dhT, dc[l]);
       dh[l] = g.dPrev.h;
       dc[l] = g.dPrev.c ?? null;
-      ext = l > 0 ? tf.matMul(g.dGx, p.layers[l].wih) : null;
+      ext = l > 0 ? tf.matMul(g.dGx, steppers[l].wih) : null;
     }
     for (let l = 0; l < L; l++) {
       if (spec.cell === 'lstm') {

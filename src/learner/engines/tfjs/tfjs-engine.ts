@@ -140,7 +140,7 @@ export class TfjsEngine implements Engine {
       const trace: ForwardTrace = forwardLayers(spec, p, cell, inputs, uploadState(spec, initial, B), T, B, this.splits, this.fused);
       const hLast = topHidden(trace, T - 1);
       const head = headLoss(spec, decode(p, hLast), uploadTargets(spec, window, T - 1), 1, B);
-      const g = stateGradients(spec, p, cell, trace, tf.matMul(head.dLogits, p.decW));
+      const g = stateGradients(spec, p, cell, trace, tf.matMul(head.dLogits, p.decW), this.fused);
       sumSq = g.sumSq.dataSync() as Float32Array;
       mean = g.mean.dataSync() as Float32Array;
     });
