@@ -3,9 +3,11 @@
  * with PyTorch (Debian's python3-torch with OpenBLAS, 2 threads, BLAS single-threaded) in the same run, on the same windows; plus the cost of
  * one W = 100 diagnostic pass relative to one training window.
  *
- *   npm run bench [-- --quick] [-- --json out/bench-learner.json] [-- --engines ts,tfjs-node]
+ *   npm run bench [-- --quick] [-- --rounds N] [-- --json out/bench-learner.json] [-- --engines ts,tfjs-node]
  *
  * Timesteps/s = B·K·windows / seconds, where a window is forward + hand-derived backward + clip + SGD.
+ * Runs 3 rounds by default (1 with --quick); each round times PyTorch on every config and then every
+ * engine, each engine's ratio is to PyTorch in its round, and the table gives the medians.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -13,6 +15,7 @@ import { dirname, join } from 'node:path';
 import type { Engine, EngineName } from '../src/learner/engines/engine';
 import { availableEngines, engineLoadFailure, loadEngine } from '../src/learner/engines/load-engine';
 import { chooseEngine } from '../src/learner/engines/choose-engine';
+import { nativeThreadsFor, useNativeThreads } from '../src/learner/engines/native-threads';
 import { initParams } from '../src/learner/model/init-params';
 import type { ModelSpec } from '../src/learner/model/model-spec';
 import { zeroState } from '../src/learner/model/recurrent-state';
@@ -111,37 +114,67 @@ async function main(): Promise<void> {
   const quick = process.argv.includes('--quick');
   const seconds = quick ? 0.5 : 2;
   const wanted = arg('--engines')?.split(',') as EngineName[] | undefined;
+  // One pool size for the whole process (TensorFlow reads it once): the largest any config asks for, as the
+  // service would size it for that config alone (TF_NUM_INTRAOP_THREADS overrides).
+  const threads = useNativeThreads(Math.max(...CONFIGS.map((c) => nativeThreadsFor(specOf(c), c.batch))));
+  process.stderr.write(`tfjs-node: TensorFlow intra-op threads ${threads}\n`);
   const engines = (await availableEngines()).filter((e) => !wanted || wanted.includes(e));
   for (const name of ['ts', 'tfjs-node', 'tfjs-wasm'] as EngineName[]) {
     const why = engineLoadFailure(name);
     if (why) process.stderr.write(`engine ${name} unavailable: ${why}\n`);
   }
+  // Rounds: PyTorch on every config, then every engine on every config; each engine's ratio is taken to
+  // PyTorch in the same round, and the table gives medians (this machine's rates drift by ±20 % between runs).
+  const rounds = quick ? 1 : Number(arg('--rounds') ?? 3);
+  const runs = new Map<string, { rate: number[]; torch: number[]; ratio: number[]; diag: number[] }>();
+  for (let round = 1; round <= rounds; round++) {
+    process.stderr.write(`round ${round} of ${rounds}: PyTorch baseline (2 threads, ${seconds} s per config)...\n`);
+    const torch = benchTorch(CONFIGS, seconds);
+    for (const c of CONFIGS) {
+      for (const name of engines) {
+        process.stderr.write(`round ${round} of ${rounds}: ${c.name}: ${name}...\n`);
+        const engine = await loadEngine(name);
+        const r = benchEngine(engine, c, seconds);
+        engine.dispose();
+        const key = `${c.name}|${name}`;
+        const run = runs.get(key) ?? { rate: [], torch: [], ratio: [], diag: [] };
+        const t = torch.get(c.name);
+        run.rate.push(r.timestepsPerSecond);
+        run.diag.push(r.diagnosticRelative);
+        if (t !== undefined) { run.torch.push(t); run.ratio.push(r.timestepsPerSecond / t); }
+        runs.set(key, run);
+      }
+    }
+  }
+  const median = (v: number[]): number | null => {
+    if (v.length === 0) return null;
+    const s = [...v].sort((a, b) => a - b);
+    return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+  };
   const rows: Array<Record<string, unknown>> = [];
-  process.stderr.write(`PyTorch baseline (2 threads, ${seconds} s per config)...\n`);
-  const torch = benchTorch(CONFIGS, seconds);
   for (const c of CONFIGS) {
     const auto = chooseEngine(specOf(c), c.batch, engines);
     for (const name of engines) {
-      process.stderr.write(`${c.name}: ${name}...\n`);
-      const engine = await loadEngine(name);
-      const r = benchEngine(engine, c, seconds);
-      engine.dispose();
-      const t = torch.get(c.name);
-      rows.push({ config: c.name, engine: name, auto: name === auto, timestepsPerSecond: Math.round(r.timestepsPerSecond),
-        torchTimestepsPerSecond: t === undefined ? null : Math.round(t), ratioToTorch: t === undefined ? null : r.timestepsPerSecond / t,
-        diagnosticW100PerWindow: r.diagnosticRelative });
+      const run = runs.get(`${c.name}|${name}`);
+      if (!run) continue;
+      const t = median(run.torch);
+      rows.push({ config: c.name, engine: name, auto: name === auto, timestepsPerSecond: Math.round(median(run.rate) ?? 0),
+        torchTimestepsPerSecond: t === null ? null : Math.round(t), ratioToTorch: median(run.ratio),
+        ratiosPerRound: run.ratio, diagnosticW100PerWindow: median(run.diag) });
     }
   }
   const fmt = (v: unknown, d = 2) => (typeof v === 'number' ? v.toFixed(d) : '-');
-  console.log('| config | engine | timesteps/s | PyTorch timesteps/s | ratio | W=100 diagnostic / window |');
-  console.log('|---|---|--:|--:|--:|--:|');
+  console.log(`Medians of ${rounds} round(s); TensorFlow intra-op threads ${threads}.`);
+  console.log('| config | engine | timesteps/s | PyTorch timesteps/s | ratio (median) | ratio per round | W=100 diagnostic / window |');
+  console.log('|---|---|--:|--:|--:|---|--:|');
   for (const r of rows) {
-    console.log(`| ${r.config} | ${r.engine}${r.auto ? ' (auto)' : ''} | ${r.timestepsPerSecond} | ${r.torchTimestepsPerSecond ?? '-'} | ${fmt(r.ratioToTorch)} | ${fmt(r.diagnosticW100PerWindow)} |`);
+    const per = (r.ratiosPerRound as number[]).map((v) => v.toFixed(2)).join(', ') || '-';
+    console.log(`| ${r.config} | ${r.engine}${r.auto ? ' (auto)' : ''} | ${r.timestepsPerSecond} | ${r.torchTimestepsPerSecond ?? '-'} | ${fmt(r.ratioToTorch)} | ${per} | ${fmt(r.diagnosticW100PerWindow)} |`);
   }
   const json = arg('--json');
   if (json) {
     mkdirSync(dirname(json), { recursive: true });
-    writeFileSync(json, JSON.stringify({ date: new Date().toISOString(), seconds, rows }, null, 2));
+    writeFileSync(json, JSON.stringify({ date: new Date().toISOString(), seconds, rounds, tensorflowIntraOpThreads: threads, rows }, null, 2));
     process.stderr.write(`wrote ${json}\n`);
   }
 }

@@ -3,6 +3,7 @@ import { performance } from 'node:perf_hooks';
 import { chooseEngine } from '../learner/engines/choose-engine';
 import type { Engine } from '../learner/engines/engine';
 import { availableEngines, loadEngine } from '../learner/engines/load-engine';
+import { nativeThreadsFor, useNativeThreads } from '../learner/engines/native-threads';
 import type { ExperimentPlan } from './experiment-plan';
 import { writeExperimentOutputs, type ExperimentOutcome } from './experiment-outputs';
 import { runTrial } from './run-trial';
@@ -17,8 +18,9 @@ function duration(seconds: number): string {
     : s >= 60 ? `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s` : `${s}s`;
 }
 
-/** The engine a plan asks for ('auto': chosen by model and batch size among those that load). */
+/** The engine a plan asks for ('auto': chosen by model and batch size among those that load), the native pool sized for it. */
 export async function engineForPlan(plan: ExperimentPlan): Promise<Engine> {
+  useNativeThreads(nativeThreadsFor(plan.config.spec, plan.data.train.inputs.length));
   if (plan.engine !== 'auto') return loadEngine(plan.engine);
   return loadEngine(chooseEngine(plan.config.spec, plan.data.train.inputs.length, await availableEngines()));
 }

@@ -1,5 +1,6 @@
 import type { ServiceConfig } from '../config/config-schema';
 import type { Engine } from '../learner/engines/engine';
+import { nativeThreadsFor, useNativeThreads } from '../learner/engines/native-threads';
 import { createEngine } from '../learner/engines/create-engine';
 import { initParams } from '../learner/model/init-params';
 import type { ModelSpec } from '../learner/model/model-spec';
@@ -39,7 +40,9 @@ export async function buildLearner(config: ServiceConfig, spec: ModelSpec, now: 
   let optimizer: Optimizer;
   let runner: WorkerRunner | undefined;
   if (t.thread === 'worker') {
-    // The worker owns engine and optimizer and updates the parameters in shared memory.
+    // The worker owns engine and optimizer and updates the parameters in shared memory. The native
+    // runtime's pool size goes through the process environment, which only this thread can set.
+    useNativeThreads(nativeThreadsFor(spec, t.batchStreams));
     params = shareParams(initParams(spec, model.init, rng));
     runner = await WorkerRunner.start({ spec, batch: t.batchStreams, engine: t.engine, params, optimizer: optimizerConfig });
     engine = new WorkerEngine(runner, params);
