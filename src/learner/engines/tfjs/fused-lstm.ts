@@ -66,6 +66,12 @@ export interface FusedLstm {
    * in the kernel's gate order i, g, f, o (swapGateBlocks).
    */
   stepBackward(B: number, H: number): LstmStepBackward;
+  /**
+   * a + b and a·b (float32, 2-D, same shapes / no transposes) as single native ops: the per-step work of the
+   * backward loop, without tfjs's per-op bookkeeping (15 against 25–40 µs for an add of [16, 128]).
+   */
+  add(a: tf.Tensor, b: tf.Tensor): tf.Tensor;
+  matMul(a: tf.Tensor, b: tf.Tensor): tf.Tensor;
 }
 
 /** See FusedLstm.stepBackward (made once per layer and window: it holds the kernel's placeholders). */
@@ -83,6 +89,7 @@ export function swapGateBlocks(H: number): Int32Array {
 /** The parts of tfjs-node's kernel backend used here (it runs any TensorFlow op by name). */
 interface NativeKernelBackend {
   executeMultipleOutputs(name: string, attrs: NativeAttr[], inputs: unknown[], outputs: number): tf.Tensor[];
+  executeSingleOutput(name: string, attrs: NativeAttr[], inputs: unknown[]): tf.Tensor;
   readonly binding: { readonly TF_ATTR_FLOAT: number; readonly TF_ATTR_BOOL: number; readonly TF_ATTR_TYPE: number; readonly TF_FLOAT: number };
 }
 interface NativeAttr { name: string; type: number; value: number | boolean }
@@ -112,7 +119,7 @@ export function nativeFusedLstm(): FusedLstm | undefined {
       const blocks = fused.forward(tf.zeros([1, 1, 1]), z, z, tf.zeros([2, 4]), tf.zeros([4]));
       fused.backward(tf.zeros([1, 1, 1]), z, z, tf.zeros([2, 4]), tf.zeros([4]), blocks, tf.ones([1, 1, 1])).dw.dataSync();
       const step = { i: z, f: z, g: z, o: z, c: z, tc: z };
-      fused.stepBackward(1, 1)(step, z, null, tf.ones([1, 1])).dGates.dataSync();
+      fused.matMul(fused.add(fused.stepBackward(1, 1)(step, z, null, tf.ones([1, 1])).dGates, tf.ones([1, 4])), tf.ones([4, 1])).dataSync();
     });
   } catch {
     return undefined;
@@ -126,12 +133,16 @@ function blockLstm(backend: NativeKernelBackend, Int64Scalar: Int64ScalarClass):
   const noPeephole: NativeAttr = { name: 'use_peephole', type: binding.TF_ATTR_BOOL, value: false };
   const forwardAttrs = [{ name: 'cell_clip', type: binding.TF_ATTR_FLOAT, value: 0 }, noPeephole, typeAttr];
   const backwardAttrs = [noPeephole, typeAttr];
+  const noTranspose = (name: string): NativeAttr => ({ name, type: binding.TF_ATTR_BOOL, value: false });
+  const matMulAttrs = [noTranspose('transpose_a'), noTranspose('transpose_b'), typeAttr];
   // Every call runs in the caller's tf.tidy; the zero peephole weights are made per call.
   const common = (x: tf.Tensor, h0: tf.Tensor, c0: tf.Tensor, w: tf.Tensor, b: tf.Tensor): unknown[] => {
     const z = tf.zeros([h0.shape[1] as number]);
     return [new Int64Scalar(x.shape[0]), x, c0, h0, w, z, z, z, b];
   };
   return {
+    add: (a, b) => backend.executeSingleOutput('AddV2', [typeAttr], [a, b]),
+    matMul: (a, b) => backend.executeSingleOutput('MatMul', matMulAttrs, [a, b]),
     forward(x, h0, c0, w, b) {
       const [i, c, f, o, g, tc, h] = backend.executeMultipleOutputs('BlockLSTMV2', forwardAttrs, common(x, h0, c0, w, b), 7);
       return { i, f, g, o, c, tc, h };

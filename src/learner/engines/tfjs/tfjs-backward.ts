@@ -79,7 +79,7 @@ function layerSteps(spec: ModelSpec, stepper: LayerStepper, T: number, dExt: Rea
   let dh: tf.Tensor | null = null;
   let dc: tf.Tensor | null = null;
   for (let t = T - 1; t >= 0; t--) {
-    const g = stepper.step(t, sumGrads(dExt[t], dh), dc);
+    const g = stepper.step(t, sumGrads(dExt[t], dh, stepper.add), dc);
     dGx[t] = g.dGx;
     dGh[t] = g.dGh;
     dh = g.dPrev.h;
@@ -99,6 +99,8 @@ export interface LayerStepper {
   step(t: number, dh: tf.Tensor, dc: tf.Tensor | null): CellGrads;
   readonly wih: tf.Tensor;
   toPytorch(x: tf.Tensor): tf.Tensor;
+  /** Adds two gradients of the same shape (the fused path's native op). */
+  add(a: tf.Tensor, b: tf.Tensor): tf.Tensor;
 }
 
 /**
@@ -110,7 +112,7 @@ export function layerStepper(cell: CellKernels, trace: ForwardTrace, l: number, 
   const run = trace.fused?.[l];
   if (!run || !fused) {
     const tapes = backwardTapes(cell, trace, l);
-    return { step: (t, dh, dc) => cell.back(dh, dc, tapes[t], w), wih: w.wih, toPytorch: (x) => x };
+    return { step: (t, dh, dc) => cell.back(dh, dc, tapes[t], w), wih: w.wih, toPytorch: (x) => x, add: (a, b) => tf.add(a, b) };
   }
   const stacked = w.stacked;
   if (!stacked) throw new Error('internal: a fused layer without stacked weights');
@@ -124,16 +126,17 @@ export function layerStepper(cell: CellKernels, trace: ForwardTrace, l: number, 
   return {
     step(t, dh, dc) {
       const r = kernel({ i: i[t], f: f[t], g: g[t], o: o[t], c: c[t], tc: tc[t] }, t > 0 ? c[t - 1] : c0, dc, dh);
-      return { dGx: r.dGates, dGh: r.dGates, dPrev: { h: tf.matMul(r.dGates, stacked.whhGateOrder), c: r.dcPrev } };
+      return { dGx: r.dGates, dGh: r.dGates, dPrev: { h: fused.matMul(r.dGates, stacked.whhGateOrder), c: r.dcPrev } };
     },
+    add: fused.add,
     wih: stacked.wihGateOrder,
     toPytorch: (x) => tf.gather(x, order ??= tf.tensor1d(swapGateBlocks(H), 'int32'), 0),
   };
 }
 
 /** The gradient w.r.t. a step's h: from outside the layer, from the next step, or both. */
-function sumGrads(ext: tf.Tensor | null, dh: tf.Tensor | null): tf.Tensor {
-  const sum = ext && dh ? tf.add(ext, dh) : (ext ?? dh);
+function sumGrads(ext: tf.Tensor | null, dh: tf.Tensor | null, add: (a: tf.Tensor, b: tf.Tensor) => tf.Tensor): tf.Tensor {
+  const sum = ext && dh ? add(ext, dh) : (ext ?? dh);
   if (!sum) throw new Error('internal: no gradient reaches the last step');
   return sum;
 }

@@ -33,7 +33,7 @@ export function stateGradients(spec: ModelSpec, p: DeviceParams, cell: CellKerne
     let ext: tf.Tensor | null = t === T - 1 ? dTopLast : null;
     for (let l = L - 1; l >= 0; l--) {
       const own = dh[l];
-      const dhT = ext && own ? tf.add(ext, own) : (ext ?? own);
+      const dhT = ext && own ? steppers[l].add(ext, own) : (ext ?? own);
       if (!dhT) throw new Error('internal: no state gradient reaches this step');
       const g = steppers[l].step(t, dhT, dc[l]);
       dh[l] = g.dPrev.h;

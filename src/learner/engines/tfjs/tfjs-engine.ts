@@ -12,7 +12,7 @@ import { backwardWindow, fusedBackwardWindow, oneHotTokenGrad, segmentSumTokenGr
 import { fusedBackward, nativeFusedLstm, type FusedLstm, type LstmKernels } from './fused-lstm';
 import { cellKernels, type CellKernels, type LayerState } from './tfjs-cells';
 import { stateGradients } from './tfjs-diagnose';
-import { decode, forwardLayers, topHidden, type DeviceInputs, type ForwardTrace } from './tfjs-forward';
+import { decode, forwardLayers, stateAfter, topHidden, type DeviceInputs, type ForwardTrace } from './tfjs-forward';
 import { headLoss, headOutputs } from './tfjs-head';
 import { nativeSplits, wasmSplits, type TensorSplits } from './tensor-splits';
 
@@ -271,7 +271,7 @@ function downloadStates(spec: ModelSpec, trace: ForwardTrace, keep: readonly num
   { finalState: RecurrentState; keptStates: RecurrentState[] } {
   const after = (t: number): RecurrentState => {
     checkStep('keepStatesAfter', t, trace.steps);
-    const layers = trace.states.map((ls) => ls[t]);
+    const layers = trace.initial.map((_, l) => stateAfter(trace, l, t));
     const h = layers.map((s) => (s.h.dataSync() as Float32Array).slice());
     return spec.cell === 'lstm' ? { h, c: layers.map((s) => (s.c!.dataSync() as Float32Array).slice()) } : { h };
   };

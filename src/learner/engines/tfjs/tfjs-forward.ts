@@ -131,6 +131,15 @@ export function topHidden(trace: ForwardTrace, from: number): tf.Tensor {
   return hs.length === 1 ? hs[0] : tf.concat(hs, 0);
 }
 
+/** Layer l's state after step t (for a fused trace, cut out of its blocks without splitting every step). */
+export function stateAfter(trace: ForwardTrace, l: number, t: number): LayerState {
+  const run = trace.fused?.[l];
+  if (!run) return trace.states[l][t];
+  const [, B, H] = run.blocks.h.shape as [number, number, number];
+  const at = (x: tf.Tensor): tf.Tensor => tf.reshape(tf.slice(x, [t, 0, 0], [1, B, H]), [B, H]);
+  return { h: at(run.blocks.h), c: at(run.blocks.c) };
+}
+
 /** Layer l's h entering each step (the initial state, then after steps 0..T−2), time-major [T·B, H]. */
 export function hiddenEntering(trace: ForwardTrace, l: number): tf.Tensor {
   const T = trace.steps;
