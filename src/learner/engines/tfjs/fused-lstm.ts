@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import * as tf from '@tensorflow/tfjs-core';
+import { nativeBackend, type NativeAttr, type NativeKernelBackend, type NativeOps } from './native-ops';
 
 /**
  * The activations of one LSTM layer over a window, each [T, B, H], time-major: gates i, f, g (the cell
@@ -17,7 +18,7 @@ export interface LstmBlocks {
 
 /**
  * Which kernels run the LSTM layers on tfjs-node:
- * - 'per-op': the generic path, several tfjs ops per step each way (as on wasm);
+ * - 'per-op': the generic path, several tfjs ops per step each way, and the head in tfjs ops (as on wasm);
  * - 'fused-window': BlockLSTMV2 forward and BlockLSTMGradV2 backward, one op per layer each way;
  * - 'fused-steps': BlockLSTMV2 forward; backward one LSTMBlockCellGrad op and one matMul per step, then
  *   the weight gradients of all steps in one matMul each;
@@ -66,12 +67,8 @@ export interface FusedLstm {
    * in the kernel's gate order i, g, f, o (swapGateBlocks).
    */
   stepBackward(B: number, H: number): LstmStepBackward;
-  /**
-   * a + b and a·b (float32, 2-D, same shapes / no transposes) as single native ops: the per-step work of the
-   * backward loop, without tfjs's per-op bookkeeping (15 against 25–40 µs for an add of [16, 128]).
-   */
-  add(a: tf.Tensor, b: tf.Tensor): tf.Tensor;
-  matMul(a: tf.Tensor, b: tf.Tensor): tf.Tensor;
+  /** The single native ops the per-step loop uses between the one-step kernels. */
+  readonly ops: NativeOps;
 }
 
 /** See FusedLstm.stepBackward (made once per layer and window: it holds the kernel's placeholders). */
@@ -86,13 +83,6 @@ export function swapGateBlocks(H: number): Int32Array {
   return index;
 }
 
-/** The parts of tfjs-node's kernel backend used here (it runs any TensorFlow op by name). */
-interface NativeKernelBackend {
-  executeMultipleOutputs(name: string, attrs: NativeAttr[], inputs: unknown[], outputs: number): tf.Tensor[];
-  executeSingleOutput(name: string, attrs: NativeAttr[], inputs: unknown[]): tf.Tensor;
-  readonly binding: { readonly TF_ATTR_FLOAT: number; readonly TF_ATTR_BOOL: number; readonly TF_ATTR_TYPE: number; readonly TF_FLOAT: number };
-}
-interface NativeAttr { name: string; type: number; value: number | boolean }
 type Int64ScalarClass = new (value: number) => unknown;
 
 const requireOptional = createRequire(__filename);
@@ -101,9 +91,9 @@ const requireOptional = createRequire(__filename);
  * The fused LSTM of the active tfjs-node backend, or undefined when the backend is not tfjs-node or its
  * TensorFlow runtime lacks the ops (checked once on a tiny window).
  */
-export function nativeFusedLstm(): FusedLstm | undefined {
-  const backend = tf.backend() as unknown as Partial<NativeKernelBackend>;
-  if (tf.getBackend() !== 'tensorflow' || typeof backend.executeMultipleOutputs !== 'function' || !backend.binding) return undefined;
+export function nativeFusedLstm(ops: NativeOps | undefined): FusedLstm | undefined {
+  const backend = nativeBackend();
+  if (!backend || !ops) return undefined;
   let Int64Scalar: Int64ScalarClass;
   try {
     // tfjs has no int64 dtype; tfjs-node passes this class to TensorFlow as an int64 scalar.
@@ -111,7 +101,7 @@ export function nativeFusedLstm(): FusedLstm | undefined {
   } catch {
     return undefined;
   }
-  const fused = blockLstm(backend as NativeKernelBackend, Int64Scalar);
+  const fused = blockLstm(backend, Int64Scalar, ops);
   try {
     // Inside tidy: every tensor these calls make is released here.
     tf.tidy(() => {
@@ -119,7 +109,7 @@ export function nativeFusedLstm(): FusedLstm | undefined {
       const blocks = fused.forward(tf.zeros([1, 1, 1]), z, z, tf.zeros([2, 4]), tf.zeros([4]));
       fused.backward(tf.zeros([1, 1, 1]), z, z, tf.zeros([2, 4]), tf.zeros([4]), blocks, tf.ones([1, 1, 1])).dw.dataSync();
       const step = { i: z, f: z, g: z, o: z, c: z, tc: z };
-      fused.matMul(fused.add(fused.stepBackward(1, 1)(step, z, null, tf.ones([1, 1])).dGates, tf.ones([1, 4])), tf.ones([4, 1])).dataSync();
+      fused.stepBackward(1, 1)(step, z, null, tf.ones([1, 1])).dGates.dataSync();
     });
   } catch {
     return undefined;
@@ -127,22 +117,19 @@ export function nativeFusedLstm(): FusedLstm | undefined {
   return fused;
 }
 
-function blockLstm(backend: NativeKernelBackend, Int64Scalar: Int64ScalarClass): FusedLstm {
+function blockLstm(backend: NativeKernelBackend, Int64Scalar: Int64ScalarClass, ops: NativeOps): FusedLstm {
   const { binding } = backend;
   const typeAttr: NativeAttr = { name: 'T', type: binding.TF_ATTR_TYPE, value: binding.TF_FLOAT };
   const noPeephole: NativeAttr = { name: 'use_peephole', type: binding.TF_ATTR_BOOL, value: false };
   const forwardAttrs = [{ name: 'cell_clip', type: binding.TF_ATTR_FLOAT, value: 0 }, noPeephole, typeAttr];
   const backwardAttrs = [noPeephole, typeAttr];
-  const noTranspose = (name: string): NativeAttr => ({ name, type: binding.TF_ATTR_BOOL, value: false });
-  const matMulAttrs = [noTranspose('transpose_a'), noTranspose('transpose_b'), typeAttr];
   // Every call runs in the caller's tf.tidy; the zero peephole weights are made per call.
   const common = (x: tf.Tensor, h0: tf.Tensor, c0: tf.Tensor, w: tf.Tensor, b: tf.Tensor): unknown[] => {
     const z = tf.zeros([h0.shape[1] as number]);
     return [new Int64Scalar(x.shape[0]), x, c0, h0, w, z, z, z, b];
   };
   return {
-    add: (a, b) => backend.executeSingleOutput('AddV2', [typeAttr], [a, b]),
-    matMul: (a, b) => backend.executeSingleOutput('MatMul', matMulAttrs, [a, b]),
+    ops,
     forward(x, h0, c0, w, b) {
       const [i, c, f, o, g, tc, h] = backend.executeMultipleOutputs('BlockLSTMV2', forwardAttrs, common(x, h0, c0, w, b), 7);
       return { i, f, g, o, c, tc, h };

@@ -126,9 +126,9 @@ export function layerStepper(cell: CellKernels, trace: ForwardTrace, l: number, 
   return {
     step(t, dh, dc) {
       const r = kernel({ i: i[t], f: f[t], g: g[t], o: o[t], c: c[t], tc: tc[t] }, t > 0 ? c[t - 1] : c0, dc, dh);
-      return { dGx: r.dGates, dGh: r.dGates, dPrev: { h: fused.matMul(r.dGates, stacked.whhGateOrder), c: r.dcPrev } };
+      return { dGx: r.dGates, dGh: r.dGates, dPrev: { h: fused.ops.matMul(r.dGates, stacked.whhGateOrder), c: r.dcPrev } };
     },
-    add: fused.add,
+    add: fused.ops.add,
     wih: stacked.wihGateOrder,
     toPytorch: (x) => tf.gather(x, order ??= tf.tensor1d(swapGateBlocks(H), 'int32'), 0),
   };

@@ -10,6 +10,7 @@ import { DeviceParamCache, type DeviceParams } from './device-params';
 import { activateBackend, type TfjsBackendName } from './tfjs-backend';
 import { backwardWindow, fusedBackwardWindow, oneHotTokenGrad, segmentSumTokenGrad, type TokenWeightGrad } from './tfjs-backward';
 import { fusedBackward, nativeFusedLstm, type FusedLstm, type LstmKernels } from './fused-lstm';
+import { nativeOps, type NativeOps } from './native-ops';
 import { cellKernels, type CellKernels, type LayerState } from './tfjs-cells';
 import { stateGradients } from './tfjs-diagnose';
 import { decode, forwardLayers, stateAfter, topHidden, type DeviceInputs, type ForwardTrace } from './tfjs-forward';
@@ -33,6 +34,8 @@ export class TfjsEngine implements Engine {
   private readonly one: tf.Scalar;
   /** The fused LSTM kernels (tfjs-node only), see fused-lstm.ts. */
   private readonly fused: FusedLstm | undefined;
+  /** Single native ops (tfjs-node only, not with lstmKernels 'per-op'), see native-ops.ts. */
+  private readonly native: NativeOps | undefined;
   private readonly tokenGrad: TokenWeightGrad;
   private readonly splits: TensorSplits;
   private readonly kernels = new Map<string, CellKernels>();
@@ -44,7 +47,8 @@ export class TfjsEngine implements Engine {
     this.name = tfBackend === 'tensorflow' ? 'tfjs-node' : 'tfjs-wasm';
     activateBackend(tfBackend);
     const wanted = options.lstmKernels ?? 'auto';
-    this.fused = wanted === 'per-op' ? undefined : nativeFusedLstm();
+    this.native = wanted === 'per-op' ? undefined : nativeOps();
+    this.fused = nativeFusedLstm(this.native);
     if (!this.fused && wanted !== 'auto' && wanted !== 'per-op') {
       throw new Error(`lstmKernels '${wanted}' needs tfjs-node with TensorFlow's BlockLSTMV2 and LSTMBlockCellGrad ops (backend: ${backend})`);
     }
@@ -97,7 +101,7 @@ export class TfjsEngine implements Engine {
       const rows = (s: number, n: number): tf.Tensor =>
         s === from && n === T - from ? logits : tf.slice(logits, [(s - from) * B, 0], [n * B, spec.outputSize]);
       // Loss on steps lossFrom..T−1 and its gradient w.r.t. the logits.
-      const head = headLoss(spec, rows(lossFrom, nLoss), uploadTargets(spec, window, lossFrom), nLoss, B);
+      const head = headLoss(spec, rows(lossFrom, nLoss), uploadTargets(spec, window, lossFrom), nLoss, B, this.native);
       // Backward: decoder, then the cells (layer by layer, top first).
       const hLoss = topHidden(trace, lossFrom);
       const dHiddenAll = tf.matMul(head.dLogits, p.decW);
@@ -139,7 +143,7 @@ export class TfjsEngine implements Engine {
       const cell = this.cell(spec);
       const trace: ForwardTrace = forwardLayers(spec, p, cell, inputs, uploadState(spec, initial, B), T, B, this.splits, this.fused);
       const hLast = topHidden(trace, T - 1);
-      const head = headLoss(spec, decode(p, hLast), uploadTargets(spec, window, T - 1), 1, B);
+      const head = headLoss(spec, decode(p, hLast), uploadTargets(spec, window, T - 1), 1, B, this.native);
       const g = stateGradients(spec, p, cell, trace, tf.matMul(head.dLogits, p.decW), this.fused);
       sumSq = g.sumSq.dataSync() as Float32Array;
       mean = g.mean.dataSync() as Float32Array;

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { ModelSpec } from '../../model/model-spec';
+import type { NativeOps } from './native-ops';
 
 /** Loss of n steps × B streams and its gradient w.r.t. the decoder output. */
 export interface HeadLoss {
@@ -10,10 +11,15 @@ export interface HeadLoss {
 }
 
 /**
- * The head's loss with PyTorch's mean reductions: softmax cross-entropy averaged over B, or squared error
+ * The head's loss with PyTorch's mean reductions (with `native`, the softmax cross-entropy is one op): softmax cross-entropy averaged over B, or squared error
  * averaged over B·C; then averaged over the n steps. `targets`: class ids [n·B] (int32) or values [n·B, C].
  */
-export function headLoss(spec: ModelSpec, logits: tf.Tensor, targets: tf.Tensor, steps: number, batch: number): HeadLoss {
+export function headLoss(spec: ModelSpec, logits: tf.Tensor, targets: tf.Tensor, steps: number, batch: number,
+  native?: NativeOps): HeadLoss {
+  if (spec.head === 'softmax' && native) {
+    const { loss, dLogits } = native.softmaxCrossEntropy(logits, targets);
+    return { rowLoss: loss, dLogits: tf.mul(dLogits, 1 / (steps * batch)) };
+  }
   if (spec.head === 'softmax') {
     const logp = tf.logSoftmax(logits);
     const onehot = tf.cast(tf.oneHot(targets as tf.Tensor, spec.outputSize), 'float32') as tf.Tensor;
