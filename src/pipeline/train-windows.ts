@@ -17,13 +17,23 @@ export interface TrainWindowsOptions {
    * once the next one runs, or earlier when nothing else trains. Default: never (each window trains at once).
    */
   readonly overlap?: (inFlight: number) => boolean;
+  /**
+   * Whether the input is held back (e.g. every partition paused by backpressure, or no record for a while):
+   * waiting for a full batch is then pointless, and ready keys train in partial batches one after another.
+   * Default: never.
+   */
+  readonly inputHeld?: () => boolean;
 }
+
+/** Least time between partial batches (a timer, so that I/O such as acknowledgements runs in between). */
+const MIN_FLUSH_GAP_MS = 1;
 
 /**
  * Feeds steps to the learner and emits a report per training window. A window runs as soon as B keys are
  * ready (synchronously, before the next step is observed; with `overlap`, handed to the learner's worker
  * and reported once applied, while later steps are observed), or when the oldest ready key has waited
- * `flushAfterMs` (a partial batch, on the scheduler). When the input
+ * `flushAfterMs` (a partial batch, on the scheduler; while `inputHeld` says no more steps are coming soon,
+ * partial batches follow each other at once). When the input
  * completes, every ready key is trained before completing (and, with `flushOnComplete`, every waiting step). Errors thrown by the learner are errors of
  * the stream (they are bugs or fatal engine failures, not per-record problems).
  */
@@ -40,7 +50,7 @@ export function trainWindows(learner: OnlineLearner, options: TrainWindowsOption
     /** Trains up to B ready keys; false when the learner failed (the stream then errors). */
     const trainOne = (full = false): boolean => {
       try {
-        const keys = learner.readyKeys().slice(0, options.batchStreams);
+        const keys = learner.readyKeys(options.batchStreams);
         if (keys.length > 0) {
           // A window in flight is reported by begin (after the next is handed over) or by learn (before it trains).
           const reports = full && options.overlap?.(learner.windowsInFlight) ? learner.begin(keys) : learner.learn(keys);
@@ -57,16 +67,19 @@ export function trainWindows(learner: OnlineLearner, options: TrainWindowsOption
       if (subscriber.closed) return;
       // Full batches train at once, in the order keys became ready: which windows run, and in what order,
       // then depends only on the order of the steps, not on how they were fetched (determinism over restarts).
-      while (learner.readyKeys().length >= options.batchStreams) {
+      while (learner.readyCount >= options.batchStreams) {
         flushTimer?.unsubscribe();
         flushTimer = undefined;
         if (!trainOne(true) || subscriber.closed) return;
       }
-      if (learner.readyKeys().length > 0 && !flushTimer) {
+      if (learner.readyCount > 0 && !flushTimer) {
+        // While the input is held back no more keys become ready: partial batches then follow each other
+        // (after one turn of the event loop, for I/O such as acknowledgements) instead of flushAfterMs apart.
+        const delay = options.inputHeld?.() ? MIN_FLUSH_GAP_MS : options.flushAfterMs;
         flushTimer = scheduler.schedule(() => {
           flushTimer = undefined;
           if (trainOne()) schedule();
-        }, options.flushAfterMs);
+        }, delay);
       }
     };
 
@@ -86,7 +99,7 @@ export function trainWindows(learner: OnlineLearner, options: TrainWindowsOption
           return;
         }
         if (subscriber.closed) return;
-        while (learner.readyKeys().length > 0) if (!trainOne()) return;
+        while (learner.readyCount > 0) if (!trainOne()) return;
         try {
           if (options.flushOnComplete) for (const report of learner.flush()) subscriber.next(report);
         } catch (e) {

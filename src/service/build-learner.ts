@@ -14,6 +14,7 @@ import { shareParams } from '../learner/worker/shared-params';
 import { WorkerEngine } from '../learner/worker/worker-engine';
 import { WorkerOptimizer } from '../learner/worker/worker-optimizer';
 import { WorkerRunner } from '../learner/worker/worker-runner';
+import { tpKey } from '../source/kafka/topic-partition';
 import { createRng, type Rng } from '../util/rng';
 
 /** The learner and everything it trains with, built from the configuration. */
@@ -60,6 +61,8 @@ export async function buildLearner(config: ServiceConfig, spec: ModelSpec, now: 
     spec, engine, params, optimizer, scheme: t.scheme, k: tr.k0, learningRate: t.learningRate, lrScaling: t.lrScaling,
     clipNorm: t.clipNorm, maxGradNorm: t.maxGradNorm, historySteps: config.state.historySteps,
     maxStreams: t.batchStreams, ...(runner ? { runner } : {}),
+    // Untrained steps per partition: backpressure holds back only the partitions whose keys hold the backlog.
+    groupOf: (step) => step.source && tpKey(step.source.topic, step.source.partition),
   });
   if (runner) runner.onStepDone = () => learner.settle(false);
   const controller = new TruncationController(learner, estimator, {

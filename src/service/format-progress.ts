@@ -17,6 +17,7 @@ export function formatProgress(s: ServiceStatus, lag: ReadonlyMap<TopicPartition
     `lag ${totalLag}`,
     `keys ${s.activeKeys}`,
     `dead letters ${s.deadLetters}`,
-    ...(s.paused ? ['(paused: backpressure)'] : []),
+    ...(s.paused ? [s.pausedPartitions > 0 && s.pausedPartitions < s.assigned.length
+      ? `(${s.pausedPartitions} of ${s.assigned.length} partitions paused: backpressure)` : '(paused: backpressure)'] : []),
   ].join(' | ');
 }

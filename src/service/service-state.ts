@@ -122,7 +122,8 @@ export function forgetKey(parts: ServiceStateParts, key: string): void {
 
 /** Puts keys' saved state back in memory (histories in the given order; ready ones in `readyOrder`). */
 export function adoptKeyStates(parts: ServiceStateParts, states: readonly KeyState[], readyOrder: readonly string[] = []): void {
-  parts.learner.learner.adopt(states.flatMap((k) => (k.history ? [k.history] : [])), readyOrder);
+  const partitionOf = new Map(states.map((k) => [k.key, k.partition]));
+  parts.learner.learner.adopt(states.flatMap((k) => (k.history ? [k.history] : [])), readyOrder, (key) => partitionOf.get(key));
   for (const k of states) {
     parts.keyPartition.set(k.key, k.partition);
     if (k.pendingX !== undefined) parts.pairer.setPending(k.key, typeof k.pendingX === 'number' ? k.pendingX : Float32Array.from(k.pendingX));

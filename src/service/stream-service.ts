@@ -80,7 +80,10 @@ export interface ServiceStatus {
   evictedKeys: number;
   keysRestoredFromDisk: number;
   pendingSteps: number;
+  /** Input held back by backpressure: every partition, or some of them (pausedPartitions). */
   paused: boolean;
+  /** Assigned partitions paused one by one, because their keys hold more than their share of untrained steps. */
+  pausedPartitions: number;
   assigned: TopicPartitionKey[];
   /** Most messages handed over by one fetch (what can arrive after a pause): pending ≤ maxBufferedRecords + this. */
   largestFetch: number;
@@ -146,7 +149,7 @@ export class StreamService {
     this.gate = this.buildGate();
     this.status = {
       recordsConsumed: 0, deadLetters: 0, stepsTrained: 0, windows: 0, predictionsPublished: 0, lossEma: undefined,
-      k: config.truncation.k0, relBias: undefined, logBeta: undefined, activeKeys: 0, evictedKeys: 0, keysRestoredFromDisk: 0, pendingSteps: 0, paused: false, assigned: [], largestFetch: 0, consumerRestarts: 0,
+      k: config.truncation.k0, relBias: undefined, logBeta: undefined, activeKeys: 0, evictedKeys: 0, keysRestoredFromDisk: 0, pendingSteps: 0, paused: false, pausedPartitions: 0, assigned: [], largestFetch: 0, consumerRestarts: 0,
     };
   }
 
@@ -274,6 +277,9 @@ export class StreamService {
         trainWindows(learner, {
           batchStreams: c.training.batchStreams, flushAfterMs: c.training.flushAfterMs, flushOnComplete: !this.checkpoints,
           overlap: (inFlight) => !controller.dueAfterNextWindow(inFlight),
+          // Every partition paused, or no record for flushAfterMs: no batch fills up by waiting.
+          inputHeld: () => this.source?.paused === true || this.source?.assignment.every((tp) => this.source!.isPartitionPaused(tp)) === true
+            || Date.now() - this.lastMessageAt >= c.training.flushAfterMs,
         }),
         tap(() => {
           const before = { history: controller.insufficientHistory, nonFinite: controller.nonFiniteNorms };
@@ -460,11 +466,14 @@ export class StreamService {
       () => ({ pendingSteps: this.parts.learner.pendingSteps, unackedWindows: this.inFlightSends, unackedMessages: this.unackedMessages }),
       { maxBufferedRecords: o.maxBufferedRecords, maxInFlightWindows: o.maxInFlightWindows },
       () => this.source,
-      (paused, load) => {
-        this.status.paused = paused;
+      (paused, load, pausedPartitions) => {
+        this.status.paused = paused || pausedPartitions > 0;
+        this.status.pausedPartitions = pausedPartitions;
         const sendsBehind = load.unackedWindows > o.maxInFlightWindows || load.unackedMessages > o.maxBufferedRecords;
-        if (paused && !sendsBehind && load.pendingSteps > o.maxBufferedRecords / 2 && this.parts.learner.readyKeys().length === 0) this.scheduleStallFlush();
+        const stalled = (paused && load.pendingSteps > o.maxBufferedRecords / 2) || pausedPartitions > 0;
+        if (stalled && !sendsBehind && this.parts.learner.readyCount === 0) this.scheduleStallFlush();
       },
+      (partition) => this.parts.learner.pendingIn(partition),
     );
   }
 
@@ -476,7 +485,7 @@ export class StreamService {
     const idle = this.config.training.idleFlushMs;
     const learner = this.parts.learner;
     if (idle === 0 || this.stopping || this.fatal || Date.now() - this.lastMessageAt < idle) return;
-    if (learner.pendingSteps === 0 || learner.readyKeys().length > 0) return;
+    if (learner.pendingSteps === 0 || learner.readyCount > 0) return;
     try {
       for (const report of learner.flush()) this.onWindow(report, this.parts.spec.head);
       this.applyBackpressure();
@@ -493,7 +502,7 @@ export class StreamService {
     if (this.stallFlush || this.stopping) return;
     this.stallFlush = setImmediate(() => {
       this.stallFlush = undefined;
-      if (this.stopping || this.fatal || this.parts.learner.readyKeys().length > 0) return;
+      if (this.stopping || this.fatal || this.parts.learner.readyCount > 0) return;
       const learner = this.parts.learner;
       const keys = [...this.keyPartition.keys()]
         .map((key) => ({ key, pending: learner.waitingSteps(key) }))

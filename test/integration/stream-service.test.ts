@@ -184,4 +184,47 @@ describe('stream service on a real broker', { timeout: 420_000 }, () => {
     const growthMb = (peak - baseline) / 2 ** 20;
     assert.ok(growthMb < 200, `resident memory grew by ${growthMb.toFixed(0)} MB while draining ${total} records`);
   });
+
+  it('holds back only the partition that runs ahead when one partition holds far more steps per key than the others', async () => {
+    // 16 keys, B = 16: 1 key in partition 0, 7 in partition 1, 8 in partition 2, 1200 steps each, all produced
+    // before the service starts. A fetch brings about as many bytes per partition, so partition 0's key runs
+    // far ahead of the rest. Pausing every partition then would leave it and a few others to train in partial
+    // windows; holding back partition 0 alone lets the other keys catch up.
+    const kafka = testKafka(broker.bootstrap);
+    const B = 16;
+    const steps = 1200;
+    const layout = [['solo'], Array.from({ length: 7 }, (_, i) => `m${i}`), Array.from({ length: 8 }, (_, i) => `n${i}`)];
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.createTopics({ waitForLeaders: true, topics: [{ topic: 'svc4-in', numPartitions: 3 }] });
+    await admin.disconnect();
+    const producer = kafka.producer();
+    await producer.connect();
+    for (let t = 0; t <= steps; t += 100) {
+      const messages = [];
+      for (let u = t; u < Math.min(t + 100, steps + 1); u++) {
+        for (const [partition, keys] of layout.entries()) for (const key of keys) messages.push({ key, partition, value: JSON.stringify({ x: u % 5 }) });
+      }
+      await producer.send({ topic: 'svc4-in', messages });
+    }
+    await producer.disconnect();
+    const service = new StreamService(config('svc4', [`--training.batchStreams=${B}`, '--output.maxBufferedRecords=1500', '--training.scheme=classic']));
+    let someButNotAllPaused = false;
+    let maxPending = 0;
+    await service.start([broker.bootstrap]);
+    const total = B * steps;
+    await waitFor(() => {
+      someButNotAllPaused ||= service.status.pausedPartitions > 0 && service.status.pausedPartitions < 3;
+      maxPending = Math.max(maxPending, service.learnerParts.learner.pendingSteps);
+      return service.status.predictionsPublished >= total;
+    }, 180_000, () => `published ${service.status.predictionsPublished} of ${total}, ${service.status.windows} windows`);
+    await service.stop();
+    const predictions = await readAll(kafka, 'svc4-pred');
+    const ids = new Set(predictions.map((p) => { const v = JSON.parse(p.value!.toString()) as { partition: number; offset: string }; return `${v.partition}:${v.offset}`; }));
+    assert.equal(predictions.length, total, 'one prediction per step');
+    assert.equal(ids.size, total, 'no step trained twice');
+    assert.ok(someButNotAllPaused, 'a partition was held back while the others kept flowing');
+    // maxBufferedRecords, plus at most one handed-over slice (256 records) per partition after its pause, plus a window.
+    assert.ok(maxPending <= 1500 + 3 * 256 + B * K, `untrained steps stayed bounded: ${maxPending}`);
+  });
 });

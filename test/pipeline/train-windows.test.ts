@@ -23,12 +23,12 @@ function learner(): OnlineLearner {
 const step = (key: string, t: number): SequenceStep => ({ key, x: t % 3, y: (t + 1) % 3, source: { topic: 't', partition: 0, offset: String(t) } });
 
 /** Runs `trainWindows` on virtual time; returns the reports with the virtual time each arrived at. */
-function run(input: Subject<SequenceStep>, B: number, flushAfterMs: number, l = learner()) {
+function run(input: Subject<SequenceStep>, B: number, flushAfterMs: number, l = learner(), inputHeld?: () => boolean) {
   const scheduler = new VirtualTimeScheduler();
   const got: Array<{ at: number; keys: string[] }> = [];
   let error: unknown;
   let completed = false;
-  const sub = input.pipe(trainWindows(l, { batchStreams: B, flushAfterMs, scheduler, flushOnComplete: true })).subscribe({
+  const sub = input.pipe(trainWindows(l, { batchStreams: B, flushAfterMs, scheduler, flushOnComplete: true, ...(inputHeld ? { inputHeld } : {}) })).subscribe({
     next: (r: WindowReport) => got.push({ at: scheduler.now(), keys: [...new Set(r.outcomes.map((o) => o.key))].sort() }),
     error: (e) => { error = e; },
     complete: () => { completed = true; },
@@ -60,6 +60,28 @@ describe('trainWindows', () => {
     for (let t = 0; t < K; t++) input.next(step('a', t));
     r.scheduler.flush();
     assert.deepEqual(r.got, [{ at: 50, keys: ['a'] }]);
+  });
+
+  it('while the input is held back, a backlog trains in partial batches one after another, not flushAfterMs apart', () => {
+    // Key a holds three windows' worth of steps, b one; B = 4 never fills.
+    const feed = (input: Subject<SequenceStep>) => {
+      for (let t = 0; t < 3 * K; t++) input.next(step('a', t));
+      for (let t = 0; t < K; t++) input.next(step('b', t));
+    };
+    const flowing = new Subject<SequenceStep>();
+    const r1 = run(flowing, 4, 50);
+    feed(flowing);
+    r1.scheduler.flush();
+    assert.deepEqual(r1.got, [{ at: 50, keys: ['a', 'b'] }, { at: 100, keys: ['a'] }, { at: 150, keys: ['a'] }]);
+    // Held back (e.g. every partition paused by backpressure) once the steps are in: the first partial batch
+    // still waits flushAfterMs, the rest follow at once (1 ms: one turn of the event loop).
+    let held = false;
+    const paused = new Subject<SequenceStep>();
+    const r2 = run(paused, 4, 50, learner(), () => held);
+    feed(paused);
+    held = true;
+    r2.scheduler.flush();
+    assert.deepEqual(r2.got, [{ at: 50, keys: ['a', 'b'] }, { at: 51, keys: ['a'] }, { at: 52, keys: ['a'] }]);
   });
 
   it('on completion trains every ready key and flushes the waiting steps of the others', () => {

@@ -43,6 +43,8 @@ export class KeyHistory {
   trained = 0;
   /** Snapshots sorted by position; position 0 (the zero state) is the first one. */
   snapshots: StateSnapshot[];
+  /** The group its waiting steps count towards (e.g. its Kafka partition; see OnlineLearnerOptions.groupOf). */
+  group: string | undefined = undefined;
   private readonly xs: Float32Array | Int32Array;
   private readonly ys: Float32Array | Int32Array;
   private readonly sources: Array<StepSource | undefined>;

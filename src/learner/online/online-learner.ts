@@ -39,7 +39,21 @@ export interface OnlineLearnerOptions {
    * everything else this thread does.
    */
   readonly runner?: WindowRunner;
+  /**
+   * The group a step's key counts towards in {@link OnlineLearner.pendingIn} (the service: the step's Kafka
+   * partition, so that backpressure can hold back only the partitions whose keys hold the backlog). A key's
+   * waiting steps count towards the group of its latest step. Default: no groups.
+   */
+  readonly groupOf?: (step: SequenceStep) => string | undefined;
 }
+
+/** Untrained steps of a group of keys, and how many of its keys hold any. */
+export interface GroupLoad {
+  steps: number;
+  keys: number;
+}
+
+const NO_LOAD: Readonly<GroupLoad> = Object.freeze({ steps: 0, keys: 0 });
 
 /** A window handed to the runner: what its result is applied to. */
 interface PreparedWindow {
@@ -107,6 +121,8 @@ export class OnlineLearner {
   skippedUpdates = 0;
   /** Steps observed but not trained yet, over all keys (what backpressure bounds). */
   pendingSteps = 0;
+  /** The same per group (options.groupOf), with how many keys hold them; keys without a group count only in pendingSteps. */
+  private readonly groupPending = new Map<string, GroupLoad>();
   private readonly runner: WindowRunner;
   /** Windows handed to the runner and not applied yet, oldest first. */
   private readonly inFlight: PreparedWindow[] = [];
@@ -227,9 +243,40 @@ export class OnlineLearner {
     return this.keys.size;
   }
 
-  /** Keys with at least k1 untrained steps, in the order they became ready. */
-  readyKeys(): string[] {
-    return [...this.ready];
+  /** Steps observed and not trained yet of the keys in `group`, and how many keys hold them (see options.groupOf). */
+  pendingIn(group: string): Readonly<GroupLoad> {
+    return this.groupPending.get(group) ?? NO_LOAD;
+  }
+
+  /** Groups holding untrained steps. */
+  pendingGroups(): ReadonlyMap<string, Readonly<GroupLoad>> {
+    return this.groupPending;
+  }
+
+  /** A key of `group` that held `before` untrained steps holds `after`. */
+  private countPending(group: string | undefined, before: number, after: number): void {
+    if (group === undefined || before === after) return;
+    const load = this.groupPending.get(group) ?? { steps: 0, keys: 0 };
+    load.steps += after - before;
+    load.keys += (after > 0 ? 1 : 0) - (before > 0 ? 1 : 0);
+    if (load.steps > 0) this.groupPending.set(group, load);
+    else this.groupPending.delete(group);
+  }
+
+  /** Keys with at least k1 untrained steps, in the order they became ready (the first `limit` of them). */
+  readyKeys(limit = Infinity): string[] {
+    if (limit >= this.ready.size) return [...this.ready];
+    const out: string[] = [];
+    for (const key of this.ready) {
+      if (out.length >= limit) break;
+      out.push(key);
+    }
+    return out;
+  }
+
+  /** How many keys are ready (without copying them, see {@link readyKeys}). */
+  get readyCount(): number {
+    return this.ready.size;
   }
 
   /** Whether the key holds k1 untrained steps (it is waiting for its window). */
@@ -255,6 +302,7 @@ export class OnlineLearner {
     this.keys.delete(key);
     this.ready.delete(key);
     this.pendingSteps -= h.waiting;
+    this.countPending(h.group, h.waiting, 0);
     return h;
   }
 
@@ -292,14 +340,16 @@ export class OnlineLearner {
    * the given order; any the learner had under those names are replaced. `readyOrder` lists ready keys in
    * the order they became ready, so that windows take them as they would have.
    */
-  adopt(histories: readonly KeyHistorySnapshot[], readyOrder: readonly string[] = []): void {
+  adopt(histories: readonly KeyHistorySnapshot[], readyOrder: readonly string[] = [], groupOf: (key: string) => string | undefined = () => undefined): void {
     for (const snap of histories) this.settleKey(snap?.key);
     const adopted = new Set<string>();
     for (const snap of histories) {
       const h = KeyHistory.restore(this.options.spec, this.options.historySteps, snap);
       this.forget(h.key);
       this.keys.set(h.key, h);
+      h.group = groupOf(h.key);
       this.pendingSteps += h.waiting;
+      this.countPending(h.group, 0, h.waiting);
       adopted.add(h.key);
     }
     const isReady = (key: string) => (this.keys.get(key)?.pending ?? 0) >= this.plan.newSteps;
@@ -325,8 +375,16 @@ export class OnlineLearner {
   observe(step: SequenceStep): 'ready' | undefined {
     let h = this.keys.get(step.key);
     if (!h) this.keys.set(step.key, (h = new KeyHistory(step.key, this.options.spec, this.options.historySteps)));
+    const group = this.options.groupOf?.(step);
+    const waiting = h.waiting;
+    if (group !== h.group) {
+      this.countPending(h.group, waiting, 0);
+      h.group = group;
+      this.countPending(group, 0, waiting);
+    }
     h.append(step, this.plan.length - this.plan.newSteps);
     this.pendingSteps++;
+    this.countPending(group, waiting, waiting + 1);
     if (h.pending >= this.plan.newSteps && !this.ready.has(step.key)) {
       this.ready.add(step.key);
       return 'ready';
@@ -501,8 +559,10 @@ export class OnlineLearner {
   /** Marks a window's new steps trained and updates which keys are ready (before or after its step ran). */
   private markWindowTrained(w: PreparedWindow): void {
     for (const h of w.keys) {
+      const waiting = h.waiting;
       h.markTrained(w.k1);
       this.pendingSteps -= w.k1;
+      this.countPending(h.group, waiting, waiting - w.k1);
       h.drainInbox(this.plan.length - this.plan.newSteps);
       if (h.pending < this.plan.newSteps) this.ready.delete(h.key);
     }

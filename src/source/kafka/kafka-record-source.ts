@@ -71,6 +71,10 @@ export class KafkaRecordSource {
   private consumer: Consumer | undefined;
   private assigned = new Set<TopicPartitionKey>();
   private pausedAll = false;
+  /** Partitions paused one by one (backpressure on the partitions whose keys hold the backlog). */
+  private readonly pausedParts = new Set<TopicPartitionKey>();
+  /** The current consumer has joined its group (before that kafkajs refuses pause and resume; joining applies them). */
+  private joined = false;
   private socketUp = false;
   private lastContactMs = 0;
   private handlers: RecordSourceHandlers | undefined;
@@ -114,6 +118,7 @@ export class KafkaRecordSource {
       retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 300, maxRetryTime: 10_000 },
     });
     this.consumer = consumer;
+    this.joined = false;
     const contact = () => { this.socketUp = true; this.lastContactMs = Date.now(); };
     consumer.on(consumer.events.CONNECT, contact);
     consumer.on(consumer.events.FETCH, contact);
@@ -130,7 +135,9 @@ export class KafkaRecordSource {
       const revoked = [...this.assigned].filter((k) => !now.has(k));
       const added = [...now].filter((k) => !this.assigned.has(k));
       this.assigned = now;
-      if (this.pausedAll) this.pause();
+      this.joined = true;
+      for (const tp of revoked) this.pausedParts.delete(tp);
+      this.applyPause();
       void Promise.resolve(handlers.onAssignment(added, revoked)).catch((err) => handlers.onCrash(err as Error));
     });
     consumer.on(consumer.events.CRASH, (e) => {
@@ -155,7 +162,9 @@ export class KafkaRecordSource {
         for (let i = 0; i < batch.messages.length; i += HANDOVER_SLICE) {
           // A seek since the fetch (e.g. to a restored checkpoint's offset) makes the rest of the batch stale:
           // the consumer fetches again from the new position.
-          if (payload.isStale() || !payload.isRunning()) break;
+          // Paused meanwhile (backpressure): the rest is fetched again once the partition resumes (offsets
+          // are resolved only for what was handed over), so that a paused partition adds at most one slice.
+          if (payload.isStale() || !payload.isRunning() || this.isHeld(tpKey(batch.topic, batch.partition))) break;
           const slice = batch.messages.slice(i, i + HANDOVER_SLICE);
           handlers.onMessages(slice.map((m) => ({
             topic: batch.topic, partition: batch.partition, offset: m.offset,
@@ -210,16 +219,61 @@ export class KafkaRecordSource {
   /** Pauses every assigned partition (backpressure). */
   pause(): void {
     this.pausedAll = true;
-    this.consumer?.pause(this.options.topics.map((topic) => ({ topic })));
+    this.applyPause();
   }
 
+  /** Resumes the partitions paused by {@link pause}; those paused one by one stay paused. */
   resume(): void {
     this.pausedAll = false;
-    this.consumer?.resume(this.options.topics.map((topic) => ({ topic })));
+    this.applyPause();
   }
 
+  /** Whether every partition is paused by {@link pause}. */
   get paused(): boolean {
     return this.pausedAll;
+  }
+
+  isPartitionPaused(tp: TopicPartitionKey): boolean {
+    return this.pausedParts.has(tp);
+  }
+
+  /** Pauses the given assigned partitions, whatever {@link pause} and {@link resume} do meanwhile. */
+  pausePartitions(tps: readonly TopicPartitionKey[]): void {
+    for (const tp of tps) if (this.assigned.has(tp)) this.pausedParts.add(tp);
+    this.applyPause();
+  }
+
+  resumePartitions(tps: readonly TopicPartitionKey[]): void {
+    for (const tp of tps) this.pausedParts.delete(tp);
+    this.applyPause();
+  }
+
+  /** No record of this partition is handed over now. */
+  private isHeld(tp: TopicPartitionKey): boolean {
+    return this.pausedAll || this.pausedParts.has(tp);
+  }
+
+  /**
+   * Makes kafkajs's pause state what {@link pause} and {@link pausePartitions} say. kafkajs clears a whole-topic
+   * pause when single partitions are paused, so the state is always set from scratch (synchronously: no
+   * fetch sees it half done).
+   */
+  private applyPause(): void {
+    const consumer = this.consumer;
+    if (!consumer || !this.joined) return;
+    const topics = this.options.topics.map((topic) => ({ topic }));
+    if (this.pausedAll) {
+      consumer.pause(topics);
+      return;
+    }
+    consumer.resume(topics);
+    if (this.pausedParts.size === 0) return;
+    const byTopic = new Map<string, number[]>();
+    for (const tp of this.pausedParts) {
+      const { topic, partition } = parseTpKey(tp);
+      byTopic.set(topic, [...(byTopic.get(topic) ?? []), partition]);
+    }
+    consumer.pause([...byTopic].map(([topic, partitions]) => ({ topic, partitions })));
   }
 
   /** Per assigned partition: the high watermark (next offset the broker will write). */

@@ -24,12 +24,12 @@ function step(key: string, seq: number[], t: number): SequenceStep {
   return { key, x: seq[t], y: seq[(t + 1) % seq.length], source: { topic: 'in', partition: 0, offset: String(t) } };
 }
 
-function makeLearner(k: number, lr: number, scheme: 'paper' | 'classic' = 'paper', maxStreams?: number) {
+function makeLearner(k: number, lr: number, scheme: 'paper' | 'classic' = 'paper', maxStreams?: number, groupOf?: (s: SequenceStep) => string | undefined) {
   const engine = createTsEngine();
   const params = initParams(spec, 'paper', createRng(3));
   const learner = new OnlineLearner({
     spec, engine, params, optimizer: new Sgd({ weightDecay: 1e-5 }), scheme, k, learningRate: lr,
-    lrScaling: 'sqrt', clipNorm: 1, maxGradNorm: 0, historySteps: 64, ...(maxStreams ? { maxStreams } : {}),
+    lrScaling: 'sqrt', clipNorm: 1, maxGradNorm: 0, historySteps: 64, ...(maxStreams ? { maxStreams } : {}), ...(groupOf ? { groupOf } : {}),
   });
   return { engine, params, learner };
 }
@@ -252,5 +252,34 @@ describe('OnlineLearner with a burst of steps for one key', () => {
     assert.deepEqual(trained, Array.from({ length: 300 }, (_, i) => i));
     assert.equal(windows, 75);
     assert.equal(learner.pendingSteps, 0);
+  });
+
+  it('counts untrained steps per group (each key in the partition of its latest step) through training, flushes, moves, forget and adopt', () => {
+    const { learner } = makeLearner(4, 0.1, 'classic', undefined, (s) => (s.source ? `p${s.source.partition}` : undefined));
+    const seq = tokens(5, 100);
+    const at = (key: string, t: number, partition: number): SequenceStep => ({ ...step(key, seq, t), source: { topic: 'in', partition, offset: String(t) } });
+    const groups = () => Object.fromEntries([...learner.pendingGroups()].sort().map(([g, l]) => [g, [l.steps, l.keys]]));
+    for (let t = 0; t < 10; t++) learner.observe(at('a', t, 0));
+    for (let t = 0; t < 6; t++) learner.observe(at('b', t, 1));
+    learner.observe(step('c', seq, 0)); // same source partition 0 as a
+    assert.deepEqual(groups(), { p0: [11, 2], p1: [6, 1] }, '[untrained steps, keys holding any]');
+    assert.deepEqual(learner.pendingIn('p1'), { steps: 6, keys: 1 });
+    assert.deepEqual(learner.pendingIn('p9'), { steps: 0, keys: 0 });
+    learner.learn(['a', 'b']); // one window of K = 4 new steps each
+    assert.deepEqual(groups(), { p0: [7, 2], p1: [2, 1] });
+    // a's next step comes from partition 2: its waiting steps move with it.
+    learner.observe(at('a', 10, 2));
+    assert.deepEqual(groups(), { p0: [1, 1], p1: [2, 1], p2: [7, 1] });
+    learner.flush(['b']);
+    assert.deepEqual(groups(), { p0: [1, 1], p2: [7, 1] });
+    const a = learner.snapshotKey('a')!;
+    learner.forget('a');
+    assert.deepEqual(groups(), { p0: [1, 1] });
+    learner.adopt([a], [], () => 'p3');
+    assert.deepEqual(groups(), { p0: [1, 1], p3: [7, 1] });
+    const total = [...learner.pendingGroups().values()].reduce((x, y) => x + y.steps, 0);
+    assert.equal(total, learner.pendingSteps, 'every pending step is in exactly one group');
+    learner.flush();
+    assert.deepEqual(groups(), {});
   });
 });
