@@ -455,7 +455,7 @@ export const configSpec: ConfigSpec = {
     maxInFlightWindows: { type: 'integer', min: 1, doc: 'Trained windows whose predictions the broker has not acknowledged yet, before partitions are paused (backpressure). Each pause costs up to one fetch wait (250 ms), so keep it well above the windows one fetch yields.' },
     maxBufferedRecords: {
       type: 'integer', min: 1,
-      doc: 'Records buffered (decoded, not yet trained), and messages not yet acknowledged by the broker, before partitions are paused; ≥ training.batchStreams.',
+      doc: 'Records buffered (decoded, not yet trained), and messages not yet acknowledged by the broker, before partitions are paused; ≥ training.batchStreams. Each partition may buffer a share in proportion to its keys that have untrained records; a partition above its share is paused alone (resumed at half of it), so the others keep filling batches; all are paused once the whole buffer is full.',
     },
   },
   metrics: {

@@ -24,6 +24,8 @@ export interface ServiceEvents {
   checkpointed?(info: { dir: string; reason: string; bytes: number; seconds: number }): void;
   /** The model was rolled back to a checkpoint after repeated skipped updates. */
   rolledBack?(dir: string): void;
+  /** Backpressure was checked: how many steps wait to be trained, and how many assigned partitions are paused. */
+  backpressure?(bufferedSteps: number, pausedPartitions: number): void;
   /** A checkpoint could not be written (training goes on). */
   checkpointFailed?(error: Error): void;
 }

@@ -25,6 +25,10 @@ export function metricsEvents(metrics: MetricCatalog, service: () => StreamServi
     checkpointed: () => metrics.checkpointWritten(),
     checkpointFailed: () => metrics.checkpointFailures.inc(),
     rolledBack: () => metrics.rollbacks.inc(),
+    backpressure: (buffered, paused) => {
+      metrics.bufferedSteps.set(buffered);
+      metrics.pausedPartitions.set(paused);
+    },
   };
 }
 

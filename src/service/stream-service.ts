@@ -80,9 +80,9 @@ export interface ServiceStatus {
   evictedKeys: number;
   keysRestoredFromDisk: number;
   pendingSteps: number;
-  /** Input held back by backpressure: every partition, or some of them (pausedPartitions). */
+  /** Input held back by backpressure: every partition, or some of them (pausedPartitions > 0). */
   paused: boolean;
-  /** Assigned partitions paused one by one, because their keys hold more than their share of untrained steps. */
+  /** Assigned partitions paused: all of them (buffer full, sends behind), or those whose keys hold more than their share of untrained steps. */
   pausedPartitions: number;
   assigned: TopicPartitionKey[];
   /** Most messages handed over by one fetch (what can arrive after a pause): pending ≤ maxBufferedRecords + this. */
@@ -466,11 +466,13 @@ export class StreamService {
       () => ({ pendingSteps: this.parts.learner.pendingSteps, unackedWindows: this.inFlightSends, unackedMessages: this.unackedMessages }),
       { maxBufferedRecords: o.maxBufferedRecords, maxInFlightWindows: o.maxInFlightWindows },
       () => this.source,
-      (paused, load, pausedPartitions) => {
-        this.status.paused = paused || pausedPartitions > 0;
+      (paused, load, pausedAlone) => {
+        const pausedPartitions = paused ? this.status.assigned.length : pausedAlone;
+        this.status.paused = pausedPartitions > 0;
         this.status.pausedPartitions = pausedPartitions;
+        this.events.backpressure?.(load.pendingSteps, pausedPartitions);
         const sendsBehind = load.unackedWindows > o.maxInFlightWindows || load.unackedMessages > o.maxBufferedRecords;
-        const stalled = (paused && load.pendingSteps > o.maxBufferedRecords / 2) || pausedPartitions > 0;
+        const stalled = (paused && load.pendingSteps > o.maxBufferedRecords / 2) || pausedAlone > 0;
         if (stalled && !sendsBehind && this.parts.learner.readyCount === 0) this.scheduleStallFlush();
       },
       (partition) => this.parts.learner.pendingIn(partition),

@@ -78,6 +78,8 @@ export const METRIC_SPECS = {
   // --- Stream ---------------------------------------------------------------------------------------------
   recordsConsumed: spec('tbptt_records_consumed_total', 'counter', ['topic'], 'Records read from the input topics.'),
   consumerLag: spec('tbptt_consumer_lag', 'gauge', ['topic', 'partition'], 'Records between the committed offset and the high watermark, per assigned partition.'),
+  bufferedSteps: spec('tbptt_buffered_steps', 'gauge', [], 'Steps decoded and not trained yet (what output.maxBufferedRecords bounds).'),
+  pausedPartitions: spec('tbptt_paused_partitions', 'gauge', [], 'Assigned input partitions paused by backpressure: those above their share of the buffer, or all of them while it is full or sends are behind.'),
   deadLetters: spec('tbptt_dead_letters_total', 'counter', ['reason'], 'Records rejected by the decoder and sent to the dead-letter topic, by reason code.'),
   errors: spec('tbptt_errors_total', 'counter', ['component'], 'Errors handled without stopping the pipeline, by component.'),
   // --- Checkpoints and health -------------------------------------------------------------------------

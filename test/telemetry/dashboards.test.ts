@@ -124,6 +124,7 @@ describe('grafana dashboards', () => {
         assert.ok(find('tbptt_checkpoint_age_seconds'), 'checkpoint age');
         assert.ok(find('tbptt_engine_info'), 'engine');
         assert.ok(find('tbptt_active_keys'), 'active keys');
+        assert.ok(find('tbptt_buffered_steps') && find('tbptt_paused_partitions'), 'backpressure');
         const decay = queryPanels.find((p) => (p.targets as { expr: string }[]).some((t) => t.expr.includes('tbptt_gradient_norm_by_lag')))!;
         assert.equal((decay.fieldConfig as { defaults: { custom: { scaleDistribution: { type: string } } } }).defaults.custom.scaleDistribution.type, 'log', 'decay curve on a log scale');
       });

@@ -31,6 +31,8 @@ const REQUIRED: ReadonlyArray<[name: string, type: string, labels: string[]]> = 
   ['tbptt_loss', 'gauge', []],
   ['tbptt_consumer_lag', 'gauge', ['topic', 'partition']],
   ['tbptt_active_keys', 'gauge', []],
+  ['tbptt_buffered_steps', 'gauge', []],
+  ['tbptt_paused_partitions', 'gauge', []],
   ['tbptt_checkpoint_age_seconds', 'gauge', []],
   ['tbptt_engine_info', 'gauge', ['engine', 'backend']],
 ];

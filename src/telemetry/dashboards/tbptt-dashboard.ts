@@ -98,6 +98,10 @@ export function tbpttDashboard(): Dashboard {
           ts('Consumer lag', 'Records behind the high watermark, per topic (summed over partitions).', [
             { expr: `sum by (topic) (${sel(M.consumerLag.name)})`, legend: '{{topic}}' },
           ], series('short', { min: 0 })),
+          ts('Backpressure', 'Steps decoded and waiting to be trained (bounded by output.maxBufferedRecords), and input partitions paused: those whose keys hold more than their share of the buffer, or all of them while it is full.', [
+            { expr: sel(M.bufferedSteps.name), legend: 'buffered steps {{instance}}' },
+            { expr: sel(M.pausedPartitions.name), legend: 'paused partitions {{instance}}' },
+          ], series('short', { min: 0 })),
           ts('Dead letters by reason', 'Records rejected by the decoder per second, by reason code.', [
             { expr: `sum by (reason) (${rate(M.deadLetters.name)})`, legend: '{{reason}}' },
           ], series('short', { min: 0 })),
