@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { readdirSync, rmSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { Subject, concatMap, filter, from, map, tap, type Subscription } from 'rxjs';
+import { Subject, filter, map, tap, type Subscription } from 'rxjs';
 import type { ServiceConfig } from '../config/config-schema';
 import { createDecoder } from '../decode/create-decoder';
 import { toDeadLetter } from '../decode/dead-letter';
@@ -13,7 +13,7 @@ import type { DiagnosticReport } from '../learner/online/truncation-controller';
 import { AnomalyScorer } from '../learner/stats/anomaly-scorer';
 import { decodeMessages, type DecodedMessage } from '../pipeline/decode-messages';
 import { OffsetTracker } from '../pipeline/offset-tracker';
-import { pairSteps } from '../pipeline/pair-steps';
+import { eachStep, pairSteps } from '../pipeline/pair-steps';
 import { publishBatched, type Publication } from '../pipeline/publish-batched';
 import { InFlightGate } from '../pipeline/bound-in-flight';
 import { trainWindows } from '../pipeline/train-windows';
@@ -270,7 +270,7 @@ export class StreamService {
         // With checkpoints, commits follow checkpoints: only the consumed position is tracked (an evicted key's
         // untrained steps would otherwise hold its message open indefinitely).
         tap((p) => this.tracker.consumed(p.message, this.checkpoints ? 0 : p.steps.length)),
-        concatMap((p) => from(p.steps)),
+        eachStep(),
         // With checkpoints, steps still waiting at shutdown are saved and trained after the restart (full windows).
         // Full batches train in the worker (if training.thread=worker) while later records are consumed; a window
         // after which a diagnostic is due trains at once, so that the diagnostic sees what it would without the worker.

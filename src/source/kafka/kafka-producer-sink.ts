@@ -1,5 +1,6 @@
 import type { Kafka, Producer } from 'kafkajs';
 import type { ProducedMessage } from '../../sinks/produced-message';
+import { keyPartitioner } from './key-partitioner';
 import { splitProduceRequests } from './split-produce-requests';
 
 /**
@@ -15,7 +16,7 @@ export class KafkaProducerSink {
   constructor(private readonly kafka: Kafka) {}
 
   async connect(): Promise<void> {
-    this.producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: true });
+    this.producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: true, createPartitioner: keyPartitioner });
     await this.producer.connect();
   }
 
