@@ -3,11 +3,13 @@
  * against the learner alone on the same steps, in the same run. Goal: ratio ≥ 0.9 (the pipeline must not
  * be the bottleneck).
  *
- *   npm run bench:pipeline [-- --quick] [-- --rounds N] [-- --only NAME-SUBSTRING] [-- --engine ts|tfjs-node|tfjs-wasm] [-- --scale N] [-- --json out/bench-pipeline.json]
+ *   npm run bench:pipeline [-- --quick] [-- --rounds N] [-- --only NAME-SUBSTRING] [-- --engine ts|tfjs-node|tfjs-wasm] [-- --scale N] [-- --set key=value] [-- --json out/bench-pipeline.json]
  *
  * `npm run bench:pipeline` runs node with the heap settings `npm start` and the deploy files use
  * (`--max-semi-space-size=32` and a bounded old space; a larger young generation saves the event loop about
  * 5-10 % on this workload's short-lived per-record objects).
+ *
+ * --set key=value passes a service setting (e.g. --set output.publishThread=false); repeatable.
  *
  * --scale N multiplies the steps per key (longer runs amortise the fixed latency of the first fetch and the
  * last acknowledgement, which the default sizes include).
@@ -23,7 +25,7 @@
  * broker's acknowledgement of the last prediction. The learner alone observes the same steps and trains
  * the same windows (same engine, scheme, K and B), with no Kafka, decoding or publishing.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { Kafka, logLevel } from 'kafkajs';
@@ -55,6 +57,7 @@ function serviceConfig(c: PipelineConfig, topic: string): ServiceConfig {
       '--truncation.mode=fixed', `--truncation.k0=${c.k}`, `--truncation.kMax=${Math.max(100, c.k)}`, '--training.flushAfterMs=200',
       // output.* and the rest at their defaults: the benchmark measures the service as it ships.
       ...(arg('--engine') ? [`--training.engine=${arg('--engine')}`] : []),
+      ...settings(),
     ],
     env: {}, cwd: process.cwd(),
   });
@@ -103,7 +106,29 @@ async function timeLearnerAlone(c: PipelineConfig, config: ServiceConfig, data: 
   return steps / seconds;
 }
 
-async function pipeline(c: PipelineConfig, config: ServiceConfig, data: number[][], bootstrap: string): Promise<{ recordsPerSecond: number; engine: string; trainingShare: number }> {
+/** CPU seconds this process's main thread (the event loop: consume, decode, batch, publish) has used; Linux only. */
+function mainThreadCpuSeconds(): number | undefined {
+  try {
+    // Fields after the command name: utime and stime are the 12th and 13th, in clock ticks (100 per second).
+    const fields = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return undefined;
+  }
+}
+
+interface PipelineRun {
+  readonly recordsPerSecond: number;
+  readonly engine: string;
+  /** Share of the wall time the worker spent training. */
+  readonly trainingShare: number;
+  /** CPU of the event loop's thread per record, µs (undefined off Linux). */
+  readonly eventLoopMicrosPerRecord: number | undefined;
+  /** CPU of the whole process (all threads) over the wall time, in cores. */
+  readonly processCores: number;
+}
+
+async function pipeline(c: PipelineConfig, config: ServiceConfig, data: number[][], bootstrap: string): Promise<PipelineRun> {
   const kafka = new Kafka({ clientId: 'bench', brokers: [bootstrap], logLevel: logLevel.NOTHING });
   const topic = config.kafka.inputTopics[0];
   const admin = kafka.admin();
@@ -122,11 +147,18 @@ async function pipeline(c: PipelineConfig, config: ServiceConfig, data: number[]
   await producer.disconnect();
   const total = c.batch * c.stepsPerKey; // steps: the first record of each key only becomes pending
   let first = 0;
+  let cpuAtFirst = process.cpuUsage();
+  let mainAtFirst = mainThreadCpuSeconds();
   let windows = 0;
   let streams = 0;
   let trainSeconds = 0;
   const service = new StreamService(config, {
-    consumed: () => { if (first === 0) first = performance.now(); },
+    consumed: () => {
+      if (first !== 0) return;
+      first = performance.now();
+      cpuAtFirst = process.cpuUsage();
+      mainAtFirst = mainThreadCpuSeconds();
+    },
     window: (r) => { windows++; streams += r.streams; trainSeconds += r.durationSeconds; },
   });
   await service.start([bootstrap]);
@@ -140,10 +172,20 @@ async function pipeline(c: PipelineConfig, config: ServiceConfig, data: number[]
     }
   }
   const seconds = (performance.now() - first) / 1000;
+  const cpu = process.cpuUsage(cpuAtFirst);
+  const mainNow = mainThreadCpuSeconds();
+  const eventLoopMicrosPerRecord = mainNow !== undefined && mainAtFirst !== undefined ? ((mainNow - mainAtFirst) / total) * 1e6 : undefined;
+  const processCores = (cpu.user + cpu.system) / 1e6 / seconds;
   const engine = `${service.learnerParts.engine.name}`;
   await service.stop();
-  process.stderr.write(`  ${windows} windows, ${(streams / windows).toFixed(1)} streams per window, training ${(100 * trainSeconds / seconds).toFixed(0)}% of the wall time\n`);
-  return { recordsPerSecond: total / seconds, engine, trainingShare: trainSeconds / seconds };
+  process.stderr.write(`  ${windows} windows, ${(streams / windows).toFixed(1)} streams per window, training ${(100 * trainSeconds / seconds).toFixed(0)}% of the wall time; `
+    + `event loop ${eventLoopMicrosPerRecord?.toFixed(1) ?? 'n/a'} µs CPU per record, process ${processCores.toFixed(2)} cores\n`);
+  return { recordsPerSecond: total / seconds, engine, trainingShare: trainSeconds / seconds, eventLoopMicrosPerRecord, processCores };
+}
+
+/** Every `--set key=value` (a service setting, e.g. --set output.publishThread=false), as a config flag. */
+function settings(): string[] {
+  return process.argv.flatMap((a, i) => (a === '--set' && process.argv[i + 1] ? [`--${process.argv[i + 1]}`] : []));
 }
 
 function arg(name: string): string | undefined {
@@ -176,7 +218,7 @@ async function main(): Promise<void> {
       process.stderr.write(`${c.name}: learner alone...\n`);
       const config0 = serviceConfig(c, `bench-pipeline-${i}-0-${Date.now()}`);
       const alone = [await learnerAlone(c, config0, data)];
-      const runs: Array<{ recordsPerSecond: number; engine: string; trainingShare: number }> = [];
+      const runs: PipelineRun[] = [];
       for (let round = 0; round < rounds; round++) {
         const config = serviceConfig(c, `bench-pipeline-${i}-${round}-${Date.now()}`);
         process.stderr.write(`${c.name}: pipeline through the broker (round ${round + 1} of ${rounds})...\n`);
@@ -192,16 +234,17 @@ async function main(): Promise<void> {
       rows.push({
         config: c.name, engine: median.engine, pipelineRecordsPerSecond: Math.round(median.recordsPerSecond), learnerAloneStepsPerSecond: Math.round(median.alone),
         ratio: median.ratio, trainingShare: median.trainingShare, ratios: ratios.map((r) => Number(r.ratio.toFixed(3))),
+        eventLoopMicrosPerRecord: median.eventLoopMicrosPerRecord, processCores: median.processCores,
         learnerAloneContendedStepsPerSecond: Math.round(contended), ratioToContended: median.recordsPerSecond / contended,
       });
     }
   } finally {
     await broker.stop();
   }
-  console.log('| config | engine | pipeline records/s | learner alone steps/s | ratio (median) | ratio per round | training busy | learner alone, other core busy | ratio to it |');
-  console.log('|---|---|--:|--:|--:|---|--:|--:|--:|');
+  console.log('| config | engine | pipeline records/s | learner alone steps/s | ratio (median) | ratio per round | training busy | event loop CPU µs/record | process cores | learner alone, other core busy | ratio to it |');
+  console.log('|---|---|--:|--:|--:|---|--:|--:|--:|--:|--:|');
   for (const r of rows) {
-    console.log(`| ${r.config} | ${r.engine} | ${r.pipelineRecordsPerSecond} | ${r.learnerAloneStepsPerSecond} | ${r.ratio.toFixed(2)} | ${r.ratios.map((x) => x.toFixed(2)).join(', ')} | ${(100 * r.trainingShare).toFixed(0)}% | ${r.learnerAloneContendedStepsPerSecond} | ${r.ratioToContended.toFixed(2)} |`);
+    console.log(`| ${r.config} | ${r.engine} | ${r.pipelineRecordsPerSecond} | ${r.learnerAloneStepsPerSecond} | ${r.ratio.toFixed(2)} | ${r.ratios.map((x) => x.toFixed(2)).join(', ')} | ${(100 * r.trainingShare).toFixed(0)}% | ${r.eventLoopMicrosPerRecord?.toFixed(1) ?? 'n/a'} | ${r.processCores.toFixed(2)} | ${r.learnerAloneContendedStepsPerSecond} | ${r.ratioToContended.toFixed(2)} |`);
   }
   const json = arg('--json');
   if (json) {

@@ -23,6 +23,8 @@ import { predictionMessage } from '../sinks/prediction-message';
 import type { ProducedMessage } from '../sinks/produced-message';
 import { createKafkaClient } from '../source/kafka/kafka-client';
 import { KafkaProducerSink } from '../source/kafka/kafka-producer-sink';
+import { ThreadedProducerSink } from '../source/kafka/producer-thread/threaded-producer-sink';
+import type { PublishSink } from '../sinks/publish-sink';
 import { KafkaRecordSource } from '../source/kafka/kafka-record-source';
 import { ensureTopics } from '../source/kafka/ensure-topics';
 import { tpKey, type TopicPartitionKey } from '../source/kafka/topic-partition';
@@ -106,7 +108,7 @@ export class StreamService {
   private readonly input$ = new Subject<RawMessage>();
   private subscription: Subscription | undefined;
   private source: KafkaRecordSource | undefined;
-  private producer: KafkaProducerSink | undefined;
+  private producer: PublishSink | undefined;
   /** Publications for the sink stage, and how many of their messages the broker has not acknowledged yet. */
   private readonly outbox$ = new Subject<Outgoing>();
   private unackedMessages = 0;
@@ -180,8 +182,9 @@ export class StreamService {
     }
     this.status.k = this.parts.learner.k;
     this.events.log?.('info', `engine ${this.parts.engine.name} (${this.parts.engine.backend}): ${this.parts.engineReason}`);
-    const kafka = createKafkaClient({ brokers, clientId: c.kafka.clientId, log: (level, msg, extra) => this.events.log?.(level, msg, extra) });
-    this.producer = new KafkaProducerSink(kafka);
+    const log = (level: 'warn' | 'error', msg: string, extra: Record<string, unknown>): void => this.events.log?.(level, msg, extra);
+    const kafka = createKafkaClient({ brokers, clientId: c.kafka.clientId, log });
+    this.producer = c.output.publishThread ? new ThreadedProducerSink({ brokers, clientId: c.kafka.clientId, log }) : new KafkaProducerSink(kafka);
     // A broker that is unreachable at start is waited for (with backoff), not fatal; stop() ends the wait.
     await this.untilConnected(async () => {
       if (c.kafka.createTopicsPartitions > 0) {

@@ -1,5 +1,6 @@
 import type { Kafka, Producer } from 'kafkajs';
 import type { ProducedMessage } from '../../sinks/produced-message';
+import type { PublishSink } from '../../sinks/publish-sink';
 import { keyPartitioner } from './key-partitioner';
 import { splitProduceRequests } from './split-produce-requests';
 
@@ -10,7 +11,7 @@ import { splitProduceRequests } from './split-produce-requests';
  * near-limit message (e.g. the dead letter of a huge input message) and others was refused as a whole with
  * MESSAGE_TOO_LARGE, which is not retriable.
  */
-export class KafkaProducerSink {
+export class KafkaProducerSink implements PublishSink {
   private producer: Producer | undefined;
 
   constructor(private readonly kafka: Kafka) {}
@@ -47,10 +48,12 @@ export class KafkaProducerSink {
 
   /**
    * Whether a failed send can succeed later (broker down, leader moving, timeouts) rather than never
-   * (the broker refused the request itself, e.g. MESSAGE_TOO_LARGE or an authorization error).
+   * (the broker refused the request itself, e.g. MESSAGE_TOO_LARGE or an authorization error; the producer
+   * thread is gone).
    */
   static isRetriable(error: unknown): boolean {
     const e = error as { name?: string; retriable?: boolean; type?: string };
+    if (e?.name === 'ProducerThreadExited') return false;
     return !(e?.name === 'KafkaJSProtocolError' && e.retriable === false);
   }
 
