@@ -9,7 +9,7 @@
  * (`--max-semi-space-size=32` and a bounded old space; a larger young generation saves the event loop about
  * 5-10 % on this workload's short-lived per-record objects).
  *
- * --set key=value passes a service setting (e.g. --set output.publishThread=false); repeatable.
+ * --set key=value passes a service setting (e.g. --set output.publishThread=off); repeatable.
  *
  * --scale N multiplies the steps per key (longer runs amortise the fixed latency of the first fetch and the
  * last acknowledgement, which the default sizes include).
@@ -183,7 +183,7 @@ async function pipeline(c: PipelineConfig, config: ServiceConfig, data: number[]
   return { recordsPerSecond: total / seconds, engine, trainingShare: trainSeconds / seconds, eventLoopMicrosPerRecord, processCores };
 }
 
-/** Every `--set key=value` (a service setting, e.g. --set output.publishThread=false), as a config flag. */
+/** Every `--set key=value` (a service setting, e.g. --set output.publishThread=off), as a config flag. */
 function settings(): string[] {
   return process.argv.flatMap((a, i) => (a === '--set' && process.argv[i + 1] ? [`--${process.argv[i + 1]}`] : []));
 }

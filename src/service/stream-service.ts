@@ -23,7 +23,7 @@ import { predictionMessage } from '../sinks/prediction-message';
 import type { ProducedMessage } from '../sinks/produced-message';
 import { createKafkaClient } from '../source/kafka/kafka-client';
 import { KafkaProducerSink } from '../source/kafka/kafka-producer-sink';
-import { ThreadedProducerSink } from '../source/kafka/producer-thread/threaded-producer-sink';
+import { publishesOnThread, ThreadedProducerSink } from '../source/kafka/producer-thread/threaded-producer-sink';
 import type { PublishSink } from '../sinks/publish-sink';
 import { KafkaRecordSource } from '../source/kafka/kafka-record-source';
 import { ensureTopics } from '../source/kafka/ensure-topics';
@@ -184,7 +184,7 @@ export class StreamService {
     this.events.log?.('info', `engine ${this.parts.engine.name} (${this.parts.engine.backend}): ${this.parts.engineReason}`);
     const log = (level: 'warn' | 'error', msg: string, extra: Record<string, unknown>): void => this.events.log?.(level, msg, extra);
     const kafka = createKafkaClient({ brokers, clientId: c.kafka.clientId, log });
-    this.producer = c.output.publishThread ? new ThreadedProducerSink({ brokers, clientId: c.kafka.clientId, log }) : new KafkaProducerSink(kafka);
+    this.producer = publishesOnThread(c.output.publishThread) ? new ThreadedProducerSink({ brokers, clientId: c.kafka.clientId, log }) : new KafkaProducerSink(kafka);
     // A broker that is unreachable at start is waited for (with backoff), not fatal; stop() ends the wait.
     await this.untilConnected(async () => {
       if (c.kafka.createTopicsPartitions > 0) {

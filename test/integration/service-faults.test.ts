@@ -256,7 +256,8 @@ describe('stream service under faults on a real broker', { timeout: 600_000 }, (
     const BURST = 3000;
     const kafka = testKafka(broker.bootstrap);
     const rec = recorder('restart');
-    const service = new StreamService(config('restart'), rec.events);
+    // Sends fail while the broker is down: on the publishing thread, the errors cross back and are retried as on the event loop.
+    const service = new StreamService(config('restart', ['--output.publishThread=on']), rec.events);
     await service.start([broker.bootstrap]);
     t.after(() => service.stop());
     await waitFor(() => service.status.assigned.length === PARTITIONS, 60_000, () => `assigned ${service.status.assigned}`);

@@ -33,7 +33,7 @@ describe('stream service on a real broker', { timeout: 420_000 }, () => {
 
   it('trains every valid record once in per-key order, publishes a prediction for each, dead-letters invalid ones, commits offsets', async () => {
     const kafka = testKafka(broker.bootstrap);
-    const cfg = config('svc1');
+    const cfg = config('svc1', ['--output.publishThread=on']); // predictions and dead letters through the publishing thread
     const service = new StreamService(cfg);
     await service.start([broker.bootstrap]);
     const perKey = 1 + 3 * K; // the first record of a key only becomes pending; 3K steps = 3 windows per key

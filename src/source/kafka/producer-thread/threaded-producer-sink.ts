@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { ProducedMessage } from '../../../sinks/produced-message';
@@ -11,6 +12,15 @@ export interface ThreadedProducerOptions {
   readonly log?: (level: 'warn' | 'error', message: string, extra: Record<string, unknown>) => void;
 }
 
+/**
+ * Whether `output.publishThread` puts the producer on a thread of its own: 'auto' does with more than two
+ * cores. On two, measured with `npm run bench:pipeline`, the event loop's CPU per record halved but the
+ * rate did not rise (B = 16) or fell by about 7 % (B = 1): the work competes with training on either core.
+ */
+export function publishesOnThread(setting: 'auto' | 'on' | 'off', cores = availableParallelism()): boolean {
+  return setting === 'on' || (setting === 'auto' && cores > 2);
+}
+
 type Request = ProducerRequest extends infer R ? R extends ProducerRequest ? Omit<R, 'id'> : never : never;
 
 /** The producer thread stopped (crashed or was terminated): sends cannot succeed by retrying. */
@@ -21,10 +31,11 @@ export class ProducerThreadExited extends Error {
 
 /**
  * A {@link PublishSink} whose kafkajs producer runs on a thread of its own
- * (src/source/kafka/producer-thread/producer-thread.ts): encoding the records of every prediction and writing
- * them to the socket cost about as much as everything else the service's thread does per record, which then
- * had no time left to keep the training thread fed. Messages are copied to that thread; a failed send
- * rejects with the kafkajs error's name, message, `retriable` and `type`, so retry decisions stay the same.
+ * (src/source/kafka/producer-thread/producer-thread.ts). Encoding one record per prediction and writing
+ * them to the socket is about 40 % of the event loop's CPU per record; on this thread it runs beside the
+ * event loop instead (see publishesOnThread for when that pays). Messages are copied to that thread; a failed
+ * send rejects with the kafkajs error's name, message, `retriable` and `type`, so retry decisions stay the
+ * same.
  */
 export class ThreadedProducerSink implements PublishSink {
   private worker: Worker | undefined;
