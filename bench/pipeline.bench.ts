@@ -26,6 +26,7 @@
  * the same windows (same engine, scheme, K and B), with no Kafka, decoding or publishing.
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { dirname } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { Kafka, logLevel } from 'kafkajs';
@@ -249,7 +250,7 @@ async function main(): Promise<void> {
   const json = arg('--json');
   if (json) {
     mkdirSync(dirname(json), { recursive: true });
-    writeFileSync(json, JSON.stringify({ date: new Date().toISOString(), rows }, null, 2));
+    writeFileSync(json, JSON.stringify({ date: new Date().toISOString(), scale, settings: settings(), cores: availableParallelism(), rows }, null, 2));
   }
 }
 
