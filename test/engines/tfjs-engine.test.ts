@@ -82,7 +82,7 @@ function registerBackend(backend: TfjsBackendName, name: string, loaded: Engine 
     if (backend === 'tensorflow') {
       // Every way of running LSTM layers on the native runtime, against the same reference ('auto' above
       // takes one of the fused ones by size; the small cases here would all take 'fused-window').
-      for (const lstmKernels of ['per-op', 'fused-window', 'fused-steps'] as const) {
+      for (const lstmKernels of ['per-op', 'fused-window', 'fused-steps', 'graph'] as const) {
         let e: Engine | undefined;
         before(async () => { e = await createTfjsEngine(backend, { lstmKernels }); });
         runEngineConformance(`${name}, LSTM kernels ${lstmKernels}`, () => e as Engine);

@@ -132,7 +132,7 @@ test('every way of running LSTM layers on tfjs-node matches PyTorch', async (t) 
   }
   const lstm = fixtures.filter((f) => f.name.startsWith('lstm'));
   assert.ok(lstm.length >= 3, 'LSTM fixtures exist');
-  for (const lstmKernels of ['per-op', 'fused-window', 'fused-steps'] as const) {
+  for (const lstmKernels of ['per-op', 'fused-window', 'fused-steps', 'graph'] as const) {
     const engine = await createTfjsEngine('tensorflow', { lstmKernels });
     try {
       for (const f of lstm) {

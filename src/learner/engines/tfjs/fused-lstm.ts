@@ -22,9 +22,11 @@ export interface LstmBlocks {
  * - 'fused-window': BlockLSTMV2 forward and BlockLSTMGradV2 backward, one op per layer each way;
  * - 'fused-steps': BlockLSTMV2 forward; backward one LSTMBlockCellGrad op and one matMul per step, then
  *   the weight gradients of all steps in one matMul each;
- * - 'auto': fusedBackward() of the sizes.
+ * - 'graph': training windows as one native graph (graph/lstm-train-graph.ts: the fused forward and the
+ *   per-step backward, run by a TensorFlow session in one call); forward and diagnose as 'auto';
+ * - 'auto': 'graph' for training where the runtime can load graphs, and fusedBackward() of the sizes otherwise.
  */
-export type LstmKernels = 'auto' | 'per-op' | 'fused-window' | 'fused-steps';
+export type LstmKernels = 'auto' | 'per-op' | 'fused-window' | 'fused-steps' | 'graph';
 
 /**
  * The backward pass 'auto' takes for B streams of hidden size H. BlockLSTMGradV2 adds each step's weight

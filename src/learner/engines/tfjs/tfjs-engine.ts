@@ -3,7 +3,7 @@ import type {
   Engine, EngineName, ForwardOptions, ForwardResult, LagNorms, TrainOptions, TrainResult,
 } from '../engine';
 import { stateSize, type ModelSpec } from '../../model/model-spec';
-import { paramShapes, type HostTensor, type ParamSet } from '../../model/param-set';
+import { param, paramShapes, sizeOf, type HostTensor, type ParamSet } from '../../model/param-set';
 import type { RecurrentState } from '../../model/recurrent-state';
 import type { SequenceWindow } from '../../model/sequence-window';
 import { DeviceParamCache, type DeviceParams } from './device-params';
@@ -16,6 +16,11 @@ import { stateGradients } from './tfjs-diagnose';
 import { decode, forwardLayers, stateAfter, topHidden, type DeviceInputs, type ForwardTrace } from './tfjs-forward';
 import { headLoss, headOutputs } from './tfjs-head';
 import { nativeSplits, wasmSplits, type TensorSplits } from './tensor-splits';
+import { graphSessionsAvailable, type GraphSession } from './graph/graph-session';
+import { GraphCache } from './graph/graph-cache';
+import { buildDiagnoseGraph, type DiagnoseGraphShape } from './graph/lstm-diagnose-graph';
+import { lstmGraphSupports } from './graph/lstm-graph-forward';
+import { buildTrainGraph, type TrainGraphShape } from './graph/lstm-train-graph';
 
 /** Options of a TensorFlow.js engine. */
 export interface TfjsEngineOptions {
@@ -39,6 +44,11 @@ export class TfjsEngine implements Engine {
   private readonly tokenGrad: TokenWeightGrad;
   private readonly splits: TensorSplits;
   private readonly kernels = new Map<string, CellKernels>();
+  /**
+   * Loaded graphs of training windows and diagnostic passes (tfjs-node, lstmKernels 'auto' or 'graph'), see
+   * graph/graph-session.ts.
+   */
+  private readonly graphs: { train: GraphCache<TrainGraphShape>; diagnose: GraphCache<DiagnoseGraphShape> } | undefined;
 
   /** The LSTM kernels in use: 'per-op', or the fused ones ('auto' chooses per call, see fused-lstm.ts). */
   readonly lstmKernels: LstmKernels;
@@ -52,7 +62,15 @@ export class TfjsEngine implements Engine {
     if (!this.fused && wanted !== 'auto' && wanted !== 'per-op') {
       throw new Error(`lstmKernels '${wanted}' needs tfjs-node with TensorFlow's BlockLSTMV2 and LSTMBlockCellGrad ops (backend: ${backend})`);
     }
+    if (wanted === 'graph' && !graphSessionsAvailable()) {
+      throw new Error(`lstmKernels 'graph' needs tfjs-node's native sessions (backend: ${backend})`);
+    }
     this.lstmKernels = this.fused ? wanted : 'per-op';
+    // 'graph' loads a shape's graph on its first window; 'auto' on its second (see TrainGraphCache).
+    const buildAt = wanted === 'graph' ? 1 : 2;
+    this.graphs = this.fused && (wanted === 'auto' || wanted === 'graph') && graphSessionsAvailable()
+      ? { train: new GraphCache(buildTrainGraph, buildAt), diagnose: new GraphCache(buildDiagnoseGraph, buildAt) }
+      : undefined;
     this.params = new DeviceParamCache(this.fused !== undefined);
     this.one = tf.keep(tf.scalar(1));
     this.tokenGrad = tfBackend === 'wasm' ? oneHotTokenGrad : segmentSumTokenGrad;
@@ -88,6 +106,13 @@ export class TfjsEngine implements Engine {
     checkStep('lossFrom', lossFrom, T);
     checkStep('outputsFrom', outputsFrom, T);
     checkWindow(spec, window, initial, T);
+    const keep = options.keepStatesAfter ?? [];
+    for (const t of keep) checkStep('keepStatesAfter', t, T);
+    activateBackend(this.tfBackend);
+    const graph = this.graphs && lstmGraphSupports(spec)
+      ? this.graphs.train.get(spec, { steps: T, batch: B, lossFrom, outputsFrom, allStates: keep.length > 0 })
+      : undefined;
+    if (graph) return trainByGraph(spec, params, window, initial, options, graph);
     const p = this.prepare(spec, params);
     const nLoss = T - lossFrom;
     let result!: TrainResult;
@@ -106,7 +131,7 @@ export class TfjsEngine implements Engine {
       const hLoss = topHidden(trace, lossFrom);
       const dHiddenAll = tf.matMul(head.dLogits, p.decW);
       let grads: Map<string, tf.Tensor>;
-      const backward = trace.fused && this.lstmKernels === 'auto' ? fusedBackward(B, spec.hiddenSize) : this.lstmKernels;
+      const backward = trace.fused && (this.lstmKernels === 'auto' || this.lstmKernels === 'graph') ? fusedBackward(B, spec.hiddenSize) : this.lstmKernels;
       if (trace.fused && this.fused && backward === 'fused-window') {
         grads = fusedBackwardWindow(spec, p, this.fused, inputs, trace, dHiddenAll, lossFrom, this.tokenGrad);
       } else {
@@ -135,19 +160,29 @@ export class TfjsEngine implements Engine {
     const T = window.steps;
     const B = window.batch;
     checkWindow(spec, window, initial, T);
-    const p = this.prepare(spec, params);
+    activateBackend(this.tfBackend);
+    const graph = this.graphs && lstmGraphSupports(spec) ? this.graphs.diagnose.get(spec, { steps: T, batch: B }) : undefined;
     let sumSq!: Float32Array;
     let mean!: Float32Array;
-    tf.tidy(() => {
-      const inputs = uploadInputs(spec, window);
-      const cell = this.cell(spec);
-      const trace: ForwardTrace = forwardLayers(spec, p, cell, inputs, uploadState(spec, initial, B), T, B, this.splits, this.fused);
-      const hLast = topHidden(trace, T - 1);
-      const head = headLoss(spec, decode(p, hLast), uploadTargets(spec, window, T - 1), 1, B, this.native);
-      const g = stateGradients(spec, p, cell, trace, tf.matMul(head.dLogits, p.decW), this.fused);
-      sumSq = g.sumSq.dataSync() as Float32Array;
-      mean = g.mean.dataSync() as Float32Array;
-    });
+    if (graph) {
+      tf.tidy(() => {
+        const [s, m] = graph.run(graphFeeds(spec, params, window, initial, T - 1));
+        sumSq = s.dataSync() as Float32Array;
+        mean = m.dataSync() as Float32Array;
+      });
+    } else {
+      const p = this.prepare(spec, params);
+      tf.tidy(() => {
+        const inputs = uploadInputs(spec, window);
+        const cell = this.cell(spec);
+        const trace: ForwardTrace = forwardLayers(spec, p, cell, inputs, uploadState(spec, initial, B), T, B, this.splits, this.fused);
+        const hLast = topHidden(trace, T - 1);
+        const head = headLoss(spec, decode(p, hLast), uploadTargets(spec, window, T - 1), 1, B, this.native);
+        const g = stateGradients(spec, p, cell, trace, tf.matMul(head.dLogits, p.decW), this.fused);
+        sumSq = g.sumSq.dataSync() as Float32Array;
+        mean = g.mean.dataSync() as Float32Array;
+      });
+    }
     // Cumulative norms in float64 on the host.
     const S = stateSize(spec);
     const lagNorms: Float64Array[] = [];
@@ -176,8 +211,15 @@ export class TfjsEngine implements Engine {
   }
 
   dispose(): void {
+    this.graphs?.train.clear();
+    this.graphs?.diagnose.clear();
     this.params.clear();
     this.one.dispose();
+  }
+
+  /** How many training and diagnostic graphs this engine holds loaded. */
+  get loadedGraphs(): number {
+    return (this.graphs?.train.size ?? 0) + (this.graphs?.diagnose.size ?? 0);
   }
 
   /** Activates this engine's backend and returns the device copy of the params. */
@@ -194,6 +236,61 @@ export class TfjsEngine implements Engine {
     }
     return k;
   }
+}
+
+/**
+ * trainWindow as one native graph (graph/lstm-train-graph.ts): the window's inputs, targets, states and
+ * parameters go in, and the row losses, outputs, gradients and states come out of a single session run.
+ */
+function trainByGraph(spec: ModelSpec, params: ParamSet, window: SequenceWindow, initial: RecurrentState,
+  options: TrainOptions, session: GraphSession): TrainResult {
+  const T = window.steps;
+  const B = window.batch;
+  const { lossFrom } = options;
+  const outputsFrom = options.outputsFrom ?? T - 1;
+  const keep = options.keepStatesAfter ?? [];
+  let result!: TrainResult;
+  tf.tidy(() => {
+    const out = session.run(graphFeeds(spec, params, window, initial, lossFrom));
+    const shapes = paramShapes(spec);
+    const rowLoss = out[0].dataSync() as Float32Array;
+    let sum = 0;
+    for (let i = 0; i < rowLoss.length; i++) sum += rowLoss[i];
+    const tensors = new Map<string, HostTensor>();
+    shapes.forEach(([name, shape], k) => tensors.set(name, { shape, data: (out[2 + k].dataSync() as Float32Array).slice() }));
+    const states = out.slice(2 + shapes.length).map((x) => x.dataSync() as Float32Array);
+    const size = B * spec.hiddenSize;
+    const after = (t: number): RecurrentState => {
+      const at = (x: Float32Array): Float32Array => (keep.length > 0 ? x.slice(t * size, (t + 1) * size) : x.slice());
+      return { h: states.filter((_, k) => k % 2 === 0).map(at), c: states.filter((_, k) => k % 2 === 1).map(at) };
+    };
+    result = {
+      loss: sum / rowLoss.length,
+      stepLosses: splitRows(rowLoss, T - lossFrom),
+      grads: { tensors, version: 0 },
+      outputs: splitRows(out[1].dataSync() as Float32Array, T - outputsFrom),
+      finalState: after(T - 1),
+      keptStates: keep.map(after),
+    };
+  });
+  return result;
+}
+
+/**
+ * The feeds of the LSTM graphs (graph/lstm-graph-forward.ts), in their order: the input, the targets of
+ * steps targetsFrom..T−1, h0 and c0 of each layer, then the parameters (PyTorch names and shapes).
+ */
+function graphFeeds(spec: ModelSpec, params: ParamSet, window: SequenceWindow, initial: RecurrentState,
+  targetsFrom: number): tf.Tensor[] {
+  const inputs = uploadInputs(spec, window);
+  const feeds = ['ids' in inputs ? inputs.ids : inputs.dense, uploadTargets(spec, window, targetsFrom)];
+  for (const s of uploadState(spec, initial, window.batch)) feeds.push(s.h, s.c as tf.Tensor);
+  for (const [name, shape] of paramShapes(spec)) {
+    const { data } = param(params, name);
+    if (data.length !== sizeOf(shape)) throw new RangeError(`${name}: expected ${shape.join('×')} values, got ${data.length}`);
+    feeds.push(tf.tensor(data, shape));
+  }
+  return feeds;
 }
 
 function checkStep(name: string, value: number, steps: number): void {
