@@ -6,13 +6,14 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it, test } from 'node:test';
-import type { Engine, TrainOptions } from '../../src/learner/engines/engine';
+import type { Engine, TrainOptions, TrainResult } from '../../src/learner/engines/engine';
 import { createTfjsEngine } from '../../src/learner/engines/tfjs/create-tfjs-engine';
 import { liveGraphSessions } from '../../src/learner/engines/tfjs/graph/graph-session';
 import { ProtobufWriter } from '../../src/learner/engines/tfjs/graph/protobuf-writer';
 import type { TfjsEngine } from '../../src/learner/engines/tfjs/tfjs-engine';
 import { initParams } from '../../src/learner/model/init-params';
 import type { ModelSpec } from '../../src/learner/model/model-spec';
+import type { ParamSet } from '../../src/learner/model/param-set';
 import type { RecurrentState } from '../../src/learner/model/recurrent-state';
 import { zeroState } from '../../src/learner/model/recurrent-state';
 import type { SequenceWindow } from '../../src/learner/model/sequence-window';
@@ -56,6 +57,19 @@ function assertNear(actual: ArrayLike<number>, expected: ArrayLike<number>, what
 }
 
 const flat = (xs: readonly Float32Array[]): number[] => xs.flatMap((x) => Array.from(x));
+
+/** Parameters, a window and entering states for a case, from seeds. */
+function inputsFor(c: { spec: ModelSpec; T: number; B: number }, seed: number): { params: ParamSet; win: SequenceWindow; state: RecurrentState } {
+  const rng = createRng(seed);
+  const params = initParams(c.spec, 'pytorch', createRng(seed + 1));
+  const win = windowFor(c.spec, c.T, c.B, rng);
+  return { params, win, state: randomState(c.spec, c.B, rng) };
+}
+
+function assertSameTraining(a: TrainResult, b: TrainResult): void {
+  assertNear([a.loss], [b.loss], 'loss');
+  for (const [name, g] of b.grads.tensors) assertNear(a.grads.tensors.get(name)?.data ?? [], g.data, `grads["${name}"]`);
+}
 
 const CASES: ReadonlyArray<{ name: string; spec: ModelSpec; T: number; B: number; options: TrainOptions }> = [
   { name: 'tokens, encoder folded in, losses on the last steps', T: 7, B: 3, options: { lossFrom: 3, outputsFrom: 2 },
@@ -102,16 +116,12 @@ describe('tfjs-node training and diagnostic graphs', () => {
     it(`gives what the eager fused kernels give: ${c.name}`, (t) => {
       const e = get(t);
       if (!e) return;
-      const rng = createRng(7);
-      const params = initParams(c.spec, 'pytorch', createRng(3));
-      const win = windowFor(c.spec, c.T, c.B, rng);
-      const state = randomState(c.spec, c.B, rng);
+      const { params, win, state } = inputsFor(c, 7);
       const before = e.graph.loadedGraphs;
       const a = e.graph.trainWindow(c.spec, params, win, state, c.options);
       const b = e.eager.trainWindow(c.spec, params, win, state, c.options);
       assert.equal(e.graph.loadedGraphs, before + 1, 'the window ran as a graph');
-      assertNear([a.loss], [b.loss], 'loss');
-      for (const [name, g] of b.grads.tensors) assertNear(a.grads.tensors.get(name)?.data ?? [], g.data, `grads["${name}"]`);
+      assertSameTraining(a, b);
       assertNear(flat(a.outputs), flat(b.outputs), 'outputs');
       assertNear(flat(a.stepLosses), flat(b.stepLosses), 'stepLosses');
       assertNear(flat([...a.finalState.h, ...(a.finalState.c ?? [])]), flat([...b.finalState.h, ...(b.finalState.c ?? [])]), 'finalState');
@@ -130,17 +140,48 @@ describe('tfjs-node training and diagnostic graphs', () => {
     const e = get(t);
     if (!e) return;
     const c = CASES[0];
-    const rng = createRng(11);
-    const params = initParams(c.spec, 'pytorch', createRng(5));
-    const win = windowFor(c.spec, c.T, c.B, rng);
-    const state = randomState(c.spec, c.B, rng);
+    const { params, win, state } = inputsFor(c, 11);
     const before = e.auto.loadedGraphs;
     const first = e.auto.trainWindow(c.spec, params, win, state, c.options);
     assert.equal(e.auto.loadedGraphs, before, 'no graph for a shape seen once');
     const second = e.auto.trainWindow(c.spec, params, win, state, c.options);
     assert.equal(e.auto.loadedGraphs, before + 1, 'the graph is loaded on the second window');
-    assertNear([second.loss], [first.loss], 'loss');
-    for (const [name, g] of first.grads.tensors) assertNear(second.grads.tensors.get(name)?.data ?? [], g.data, `grads["${name}"]`);
+    assertSameTraining(second, first);
+  });
+
+  it("'auto' goes on eagerly, and says why, when a graph cannot be loaded", async (t) => {
+    if (!get(t)) return;
+    const engine = await createTfjsEngine('tensorflow') as TfjsEngine;
+    const c = CASES[2];
+    const { params, win, state } = inputsFor(c, 13);
+    const tmp = process.env.TMPDIR;
+    process.env.TMPDIR = '/nonexistent/tbptt-graph-test';
+    const warnings: string[] = [];
+    const onWarning = (w: Error): void => { warnings.push(w.message); };
+    process.on('warning', onWarning);
+    try {
+      const first = engine.trainWindow(c.spec, params, win, state, c.options);
+      const second = engine.trainWindow(c.spec, params, win, state, c.options);
+      assert.match(engine.graphFailure ?? '', /ENOENT|no such file/);
+      assert.equal(engine.loadedGraphs, 0);
+      assertSameTraining(second, first);
+      await new Promise((r) => setImmediate(r));
+      assert.ok(warnings.some((w) => /run eagerly, a graph could not be loaded/.test(w)), warnings.join('; '));
+    } finally {
+      if (tmp === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = tmp;
+      process.off('warning', onWarning);
+      engine.dispose();
+    }
+    const forced = await createTfjsEngine('tensorflow', { lstmKernels: 'graph' });
+    process.env.TMPDIR = '/nonexistent/tbptt-graph-test';
+    try {
+      assert.throws(() => forced.trainWindow(c.spec, params, win, state, c.options), /ENOENT|no such file/);
+    } finally {
+      if (tmp === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = tmp;
+      forced.dispose();
+    }
   });
 
   it('keeps at most 16 training graphs loaded however many window shapes come, and frees them on dispose', async (t) => {

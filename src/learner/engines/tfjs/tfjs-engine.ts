@@ -49,6 +49,8 @@ export class TfjsEngine implements Engine {
    * graph/graph-session.ts.
    */
   private readonly graphs: { train: GraphCache<TrainGraphShape>; diagnose: GraphCache<DiagnoseGraphShape> } | undefined;
+  /** Why a graph could not be loaded ('auto' then runs everything eagerly); undefined while none failed. */
+  graphFailure: string | undefined;
 
   /** The LSTM kernels in use: 'per-op', or the fused ones ('auto' chooses per call, see fused-lstm.ts). */
   readonly lstmKernels: LstmKernels;
@@ -110,7 +112,7 @@ export class TfjsEngine implements Engine {
     for (const t of keep) checkStep('keepStatesAfter', t, T);
     activateBackend(this.tfBackend);
     const graph = this.graphs && lstmGraphSupports(spec)
-      ? this.graphs.train.get(spec, { steps: T, batch: B, lossFrom, outputsFrom, allStates: keep.length > 0 })
+      ? this.graphFor(this.graphs.train, spec, { steps: T, batch: B, lossFrom, outputsFrom, allStates: keep.length > 0 })
       : undefined;
     if (graph) return trainByGraph(spec, params, window, initial, options, graph);
     const p = this.prepare(spec, params);
@@ -161,7 +163,7 @@ export class TfjsEngine implements Engine {
     const B = window.batch;
     checkWindow(spec, window, initial, T);
     activateBackend(this.tfBackend);
-    const graph = this.graphs && lstmGraphSupports(spec) ? this.graphs.diagnose.get(spec, { steps: T, batch: B }) : undefined;
+    const graph = this.graphs && lstmGraphSupports(spec) ? this.graphFor(this.graphs.diagnose, spec, { steps: T, batch: B }) : undefined;
     let sumSq!: Float32Array;
     let mean!: Float32Array;
     if (graph) {
@@ -215,6 +217,23 @@ export class TfjsEngine implements Engine {
     this.graphs?.diagnose.clear();
     this.params.clear();
     this.one.dispose();
+  }
+
+  /**
+   * The loaded graph for a shape, or undefined: not yet (see GraphCache), or graphs failed to load here (a
+   * temporary folder that cannot be written, a runtime without the ops), after which 'auto' stays eager and
+   * says so once; 'graph' rethrows.
+   */
+  private graphFor<Shape>(cache: GraphCache<Shape>, spec: ModelSpec, shape: Shape): GraphSession | undefined {
+    if (this.graphFailure !== undefined) return undefined;
+    try {
+      return cache.get(spec, shape);
+    } catch (e) {
+      if (this.lstmKernels === 'graph') throw e;
+      this.graphFailure = e instanceof Error ? e.message : String(e);
+      process.emitWarning(`tfjs-node: LSTM windows run eagerly, a graph could not be loaded: ${this.graphFailure}`);
+      return undefined;
+    }
   }
 
   /** How many training and diagnostic graphs this engine holds loaded. */
