@@ -20,6 +20,8 @@
  * share of the pipeline's wall time the worker spent training. On a machine with two cores the broker, the
  * event loop and the training worker share them; the last columns time the learner alone once more while a
  * spinning thread keeps the other core busy, which shows how much of the gap is the cores slowing each other.
+ * The very last two run the same records through the service once more with a 4-unit model: the pipeline's
+ * own capacity on this machine, and the highest ratio it allows.
  *
  * Records are produced before timing starts; the pipeline is timed from its first consumed record to the
  * broker's acknowledgement of the last prediction. The learner alone observes the same steps and trains
@@ -47,6 +49,13 @@ interface PipelineConfig {
 }
 
 const VOCAB = 32;
+
+/**
+ * Hidden size of the model in the ceiling run: the same records through the service with training too
+ * cheap to matter, so its rate is what consuming, decoding, batching and publishing allow on this machine,
+ * and its ratio to the learner alone the highest ratio the pipeline can reach here.
+ */
+const CEILING_HIDDEN = 4;
 
 function serviceConfig(c: PipelineConfig, topic: string): ServiceConfig {
   return loadConfig({
@@ -229,6 +238,10 @@ async function main(): Promise<void> {
       }
       process.stderr.write(`${c.name}: learner alone with the other core busy...\n`);
       const contended = await learnerAlone(c, serviceConfig(c, `bench-pipeline-${i}-c-${Date.now()}`), data, true);
+      // The pipeline's own capacity: the same records through the service with a model too small to matter.
+      process.stderr.write(`${c.name}: pipeline with a ${CEILING_HIDDEN}-unit model (the pipeline's ceiling)...\n`);
+      const tiny = { ...c, hidden: CEILING_HIDDEN };
+      const ceiling = await pipeline(tiny, serviceConfig(tiny, `bench-pipeline-${i}-t-${Date.now()}`), data, broker.bootstrap);
       const ratios = runs.map((r, k) => ({ ...r, alone: Math.max(alone[k], alone[k + 1]), ratio: r.recordsPerSecond / Math.max(alone[k], alone[k + 1]) }));
       process.stderr.write(`  learner alone ${alone.map(Math.round).join(', ')} steps/s; ratios ${ratios.map((r) => r.ratio.toFixed(2)).join(', ')}\n`);
       const median = [...ratios].sort((a, b) => a.ratio - b.ratio)[Math.floor(ratios.length / 2)];
@@ -237,15 +250,16 @@ async function main(): Promise<void> {
         ratio: median.ratio, trainingShare: median.trainingShare, ratios: ratios.map((r) => Number(r.ratio.toFixed(3))),
         eventLoopMicrosPerRecord: median.eventLoopMicrosPerRecord, processCores: median.processCores,
         learnerAloneContendedStepsPerSecond: Math.round(contended), ratioToContended: median.recordsPerSecond / contended,
+        ceilingRecordsPerSecond: Math.round(ceiling.recordsPerSecond), ceilingRatio: ceiling.recordsPerSecond / median.alone,
       });
     }
   } finally {
     await broker.stop();
   }
-  console.log('| config | engine | pipeline records/s | learner alone steps/s | ratio (median) | ratio per round | training busy | event loop CPU µs/record | process cores | learner alone, other core busy | ratio to it |');
-  console.log('|---|---|--:|--:|--:|---|--:|--:|--:|--:|--:|');
+  console.log(`| config | engine | pipeline records/s | learner alone steps/s | ratio (median) | ratio per round | training busy | event loop CPU µs/record | process cores | learner alone, other core busy | ratio to it | pipeline, ${CEILING_HIDDEN}-unit model | its ratio to the learner alone |`);
+  console.log('|---|---|--:|--:|--:|---|--:|--:|--:|--:|--:|--:|--:|');
   for (const r of rows) {
-    console.log(`| ${r.config} | ${r.engine} | ${r.pipelineRecordsPerSecond} | ${r.learnerAloneStepsPerSecond} | ${r.ratio.toFixed(2)} | ${r.ratios.map((x) => x.toFixed(2)).join(', ')} | ${(100 * r.trainingShare).toFixed(0)}% | ${r.eventLoopMicrosPerRecord?.toFixed(1) ?? 'n/a'} | ${r.processCores.toFixed(2)} | ${r.learnerAloneContendedStepsPerSecond} | ${r.ratioToContended.toFixed(2)} |`);
+    console.log(`| ${r.config} | ${r.engine} | ${r.pipelineRecordsPerSecond} | ${r.learnerAloneStepsPerSecond} | ${r.ratio.toFixed(2)} | ${r.ratios.map((x) => x.toFixed(2)).join(', ')} | ${(100 * r.trainingShare).toFixed(0)}% | ${r.eventLoopMicrosPerRecord?.toFixed(1) ?? 'n/a'} | ${r.processCores.toFixed(2)} | ${r.learnerAloneContendedStepsPerSecond} | ${r.ratioToContended.toFixed(2)} | ${r.ceilingRecordsPerSecond} | ${r.ceilingRatio.toFixed(2)} |`);
   }
   const json = arg('--json');
   if (json) {
