@@ -3,7 +3,7 @@
  * distinct keys, checkpoints on and a cap on the keys held in memory. Half of the records come from a
  * thousand hot keys (they train all the time), half from `--keys` cold keys taken in turn (every one of them
  * is seen, most are evicted to disk and come back). Samples resident memory every 10 s and reports whether it
- * stays flat once every key has been seen, and within the budget. Run it with MALLOC_ARENA_MAX=2, as the
+ * stays flat once every key has been seen, and within the budget. Run it with MALLOC_ARENA_MAX=4, as the
  * service is deployed (npm run soak does).
  *
  *   npm run soak -- [--minutes 30] [--keys 1000000] [--max-keys 100000] [--budget-mb 1500] [--out out/soak]

@@ -1,5 +1,6 @@
 import type { StepOutcome } from '../domain/sequence-step';
 import type { HeadKind } from '../learner/model/model-spec';
+import { jsonNumber } from './json-number';
 import type { ProducedMessage } from './produced-message';
 
 /** The JSON value of a prediction message (one per trained step). */
@@ -56,9 +57,4 @@ export function topClasses(out: ArrayLike<number>, k: number): number[] {
     top[i] = c;
   }
   return top;
-}
-
-/** A number in JSON, to 6 significant digits; NaN and ±Infinity as null (as JSON.stringify writes them). */
-function jsonNumber(v: number): string {
-  return Number.isFinite(v) ? String(Number(v.toPrecision(6))) : 'null';
 }

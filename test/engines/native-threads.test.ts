@@ -15,16 +15,22 @@ test('the native pool is one thread for the benchmark sizes and every core for l
   assert.ok(POOL_WORK > 8.4e6 && POOL_WORK < 67e6);
 });
 
-test("the user's TF_NUM_INTRAOP_THREADS wins over the computed size", () => {
-  const saved = process.env.TF_NUM_INTRAOP_THREADS;
+test("the user's TF_NUM_INTRAOP_THREADS and TF_NUM_INTEROP_THREADS win over the computed sizes", () => {
+  const saved = { intra: process.env.TF_NUM_INTRAOP_THREADS, inter: process.env.TF_NUM_INTEROP_THREADS };
   try {
     delete process.env.TF_NUM_INTRAOP_THREADS;
-    assert.equal(useNativeThreads(1), 1);
-    assert.equal(process.env.TF_NUM_INTRAOP_THREADS, '1');
+    delete process.env.TF_NUM_INTEROP_THREADS;
+    assert.equal(useNativeThreads(2), 2);
+    assert.equal(process.env.TF_NUM_INTRAOP_THREADS, '2');
+    assert.equal(process.env.TF_NUM_INTEROP_THREADS, '1', 'graphs are chains: one inter-op thread');
     process.env.TF_NUM_INTRAOP_THREADS = '3';
+    process.env.TF_NUM_INTEROP_THREADS = '4';
     assert.equal(useNativeThreads(1), 3, 'set by the user: kept');
+    assert.equal(process.env.TF_NUM_INTEROP_THREADS, '4', 'set by the user: kept');
   } finally {
-    if (saved === undefined) delete process.env.TF_NUM_INTRAOP_THREADS;
-    else process.env.TF_NUM_INTRAOP_THREADS = saved;
+    for (const [name, value] of [['TF_NUM_INTRAOP_THREADS', saved.intra], ['TF_NUM_INTEROP_THREADS', saved.inter]] as const) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
   }
 });

@@ -17,12 +17,22 @@ export function nativeThreadsFor(spec: ModelSpec, batch: number): number {
 export const POOL_WORK = 16 * 1024 * 1024;
 
 /**
- * Sets the pool size for the runtime, unless TF_NUM_INTRAOP_THREADS is already set (the user's choice
- * wins). TensorFlow reads it once, when tfjs-node first loads in the process, from the process
- * environment: call this on the main thread (a worker thread's process.env is its own copy) before any
- * engine loads. Returns the size in effect.
+ * Size of the runtime's inter-op pool, which runs the ops of a graph. Our graphs are chains (one LSTM step
+ * after the other), so a second thread mostly hands work back and forth: 1x64 B=1 trained at 19.1–25.1k
+ * timesteps/s on one thread using 1.01–1.10 cores, against 17.4–22.2k using 1.11–1.21 cores on TensorFlow's
+ * default (a thread per core); 1x128 B=16 and 1x512 B=64 ran as fast on one (with 0.1 core less). On two
+ * vCPUs shared with the event loop and the broker, that tenth of a core matters.
+ */
+export const INTEROP_THREADS = 1;
+
+/**
+ * Sets the pool sizes for the runtime, unless TF_NUM_INTRAOP_THREADS or TF_NUM_INTEROP_THREADS is already
+ * set (the user's choice wins). TensorFlow reads them once, when tfjs-node first loads in the process,
+ * from the process environment: call this on the main thread (a worker thread's process.env is its own
+ * copy) before any engine loads. Returns the intra-op size in effect.
  */
 export function useNativeThreads(threads: number): number {
   process.env.TF_NUM_INTRAOP_THREADS ??= String(threads);
+  process.env.TF_NUM_INTEROP_THREADS ??= String(INTEROP_THREADS);
   return Number(process.env.TF_NUM_INTRAOP_THREADS);
 }

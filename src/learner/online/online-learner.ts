@@ -582,7 +582,7 @@ export class OnlineLearner {
         outcomes.push({
           key: keys[b].key,
           source: w.sources[b][i],
-          output: result.outputs[i].slice(b * C, (b + 1) * C),
+          output: result.outputs[i].subarray(b * C, (b + 1) * C), // a view: read once, by the prediction message
           loss: result.stepLosses[i][b],
         });
       }
